@@ -1,0 +1,38 @@
+// The Backend interface: what the filtering server needs from a store, local or upstream.
+import type { ActionResult } from "../gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
+import type { BlobDigest } from "../policy/digest.js";
+
+/** The data of a blob, in order, as it arrives. */
+export type BlobChunks = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+/** Options for streaming a blob out of a backend. */
+export interface ReadBlobOptions {
+  /** First byte to return; 0 when absent. */
+  readonly offset?: number;
+  /** Most bytes to return; no limit when absent or 0. */
+  readonly limit?: number;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A content-addressable store with an action cache. Every digest handed to a backend has
+ * already been validated by the policy layer; backends still verify data against digests.
+ * Errors are `ConnectError`s carrying the gRPC code the client should see.
+ */
+export interface Backend {
+  /** The digests among `digests` that the store does not hold. */
+  findMissingBlobs(digests: readonly BlobDigest[], signal: AbortSignal): Promise<BlobDigest[]>;
+  /** Streams a blob; NOT_FOUND when absent, OUT_OF_RANGE for an offset past its end. */
+  readBlob(digest: BlobDigest, options: ReadBlobOptions): AsyncIterable<Uint8Array>;
+  /**
+   * Stores a blob from a stream of chunks. The blob becomes visible only once its size and
+   * hash match `digest`; otherwise INVALID_ARGUMENT and nothing is stored.
+   */
+  writeBlob(digest: BlobDigest, chunks: BlobChunks, signal: AbortSignal): Promise<void>;
+  /** The cached result for an action, or undefined on a miss. */
+  getActionResult(actionDigest: BlobDigest, signal: AbortSignal): Promise<ActionResult | undefined>;
+  /** Caches a result; FAILED_PRECONDITION when it references blobs the store lacks. */
+  updateActionResult(actionDigest: BlobDigest, result: ActionResult, signal: AbortSignal): Promise<void>;
+  /** Releases what the backend holds open. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,35 @@
+// Entry point: builds the command line interface and runs it with the process's arguments.
+import { Builtins, Cli } from "clipanion";
+import { ExitStatus } from "../run/tool-error.js";
+import { RunCommand } from "./run-command.js";
+
+/** The program's version, as package.json gives it (replaced at bundle time). */
+declare const BST_CAS_RUN_VERSION: string | undefined;
+
+/** The CLI with every command registered. */
+export function createCli(): Cli {
+  const cli = new Cli({
+    binaryLabel: "bst-cas-run",
+    binaryName: "bst-cas-run",
+    binaryVersion: typeof BST_CAS_RUN_VERSION === "string" ? BST_CAS_RUN_VERSION : "0.0.0-dev",
+  });
+  cli.register(RunCommand);
+  cli.register(Builtins.HelpCommand);
+  cli.register(Builtins.VersionCommand);
+  return cli;
+}
+
+/** Runs the CLI on `argv` and sets the process's exit status; a command line it cannot parse is a one-line error and 125. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const cli = createCli();
+  let command;
+  try {
+    command = cli.process([...argv], Cli.defaultContext);
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    process.stderr.write(`bst-cas-run: ${message} (see bst-cas-run --help)\n`);
+    process.exitCode = ExitStatus.toolFailure;
+    return;
+  }
+  process.exitCode = await cli.run(command, Cli.defaultContext);
+}

@@ -1,0 +1,72 @@
+// One run: open the store, start the server, run the sandboxed command, tear everything down.
+import { join } from "node:path";
+import { openLocalStore } from "../backend/local/local-store.js";
+import { launchSandbox } from "../sandbox/launch-sandbox.js";
+import { OWNED_ENV_VARS, reccEnvironment } from "../sandbox/recc-environment.js";
+import { resolveCommand } from "../sandbox/resolve-command.js";
+import { startReapiServer } from "../server/reapi-server.js";
+import { DEFAULT_LIMITS } from "../server/server-context.js";
+import { createPrivateDir, removePrivateDir } from "./private-dir.js";
+import type { RunOptions } from "./run-options.js";
+import { ToolError } from "./tool-error.js";
+
+/** The socket's file name inside the private directory. */
+const SOCKET_NAME = "reapi.sock";
+
+/**
+ * Runs `options.command` in the sandbox with the filtering socket, and resolves with its exit
+ * status. Throws a `ToolError` for the tool's own failures; whatever happens, the server is
+ * stopped, the store closed and the private directory removed before this settles.
+ */
+export async function runSandboxed(options: RunOptions): Promise<number> {
+  const env = commandEnvironment(options);
+  const [program, ...args] = options.command;
+  await resolveCommand(program ?? "", env["PATH"] ?? "", options.cwd);
+
+  const backend = await openLocalStore(options.cacheDir).catch((error: Error) => {
+    throw new ToolError(`cannot use the cache directory ${options.cacheDir}: ${error.message}`, undefined, { cause: error });
+  });
+  try {
+    const dir = await createPrivateDir(options.env);
+    try {
+      const server = await startReapiServer({
+        socketPath: join(dir, SOCKET_NAME),
+        backend,
+        flags: options.policy,
+        instanceName: options.instanceName,
+        limits: DEFAULT_LIMITS,
+      });
+      try {
+        return await launchSandbox({
+          spec: {
+            cwd: options.cwd,
+            socketHostPath: server.socketPath,
+            socketSandboxPath: options.socketPath,
+            command: [program ?? "", ...args],
+          },
+          env,
+        });
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await removePrivateDir(dir);
+    }
+  } finally {
+    await backend.close();
+  }
+}
+
+/** The inherited environment with this tool's recc variables in place of any the caller had. */
+function commandEnvironment(options: RunOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...options.env };
+  for (const name of OWNED_ENV_VARS) delete env[name];
+  return {
+    ...env,
+    ...reccEnvironment({
+      socketPath: options.socketPath,
+      instanceName: options.instanceName,
+      actionCacheUpdate: options.policy.actionCacheUpdate,
+    }),
+  };
+}

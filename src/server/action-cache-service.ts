@@ -1,0 +1,32 @@
+// ActionCache: GetActionResult always, UpdateActionResult only when the policy allows it.
+import { create } from "@bufbuild/protobuf";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { ActionCache, ActionResultSchema } from "../gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
+import { formatDigest, parseDigest } from "../policy/digest.js";
+import { checkInstanceName } from "../policy/instance-name.js";
+import type { ServerContext } from "./server-context.js";
+
+/** Registers GetActionResult, and UpdateActionResult when `--action-cache-enable-update` is on. */
+export function registerActionCacheService(router: ConnectRouter, server: ServerContext): void {
+  const { backend } = server;
+  const methods = ActionCache.method;
+
+  router.rpc(methods.getActionResult, async (request, context) => {
+    checkInstanceName(request.instanceName, server.instanceName);
+    const actionDigest = parseDigest(request.actionDigest, "action_digest");
+    const result = await backend.getActionResult(actionDigest, context.signal);
+    if (result === undefined) {
+      throw new ConnectError(`no action result for ${formatDigest(actionDigest)}`, Code.NotFound);
+    }
+    return result;
+  });
+
+  if (!server.flags.actionCacheUpdate) return;
+  router.rpc(methods.updateActionResult, async (request, context) => {
+    checkInstanceName(request.instanceName, server.instanceName);
+    const actionDigest = parseDigest(request.actionDigest, "action_digest");
+    const result = request.actionResult ?? create(ActionResultSchema);
+    await backend.updateActionResult(actionDigest, result, context.signal);
+    return result;
+  });
+}
