@@ -1,9 +1,7 @@
 // Checks of option values that need more than a type: each failure names the option and value.
 import { isAbsolute, normalize } from "node:path";
+import { MAX_SOCKET_PATH_BYTES } from "../run/private-dir.js";
 import { ToolError } from "../run/tool-error.js";
-
-/** Longest socket path a UNIX socket address holds (sun_path is 108 bytes with its NUL). */
-export const MAX_SOCKET_PATH_BYTES = 107;
 
 /** Throws unless `path` is a normalized absolute path that fits in sun_path. */
 export function checkSocketPath(path: string): void {

@@ -2,11 +2,27 @@
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ToolError } from "./tool-error.js";
 
-/** Creates a fresh directory only the current user can enter: under $XDG_RUNTIME_DIR, else the temp dir. */
-export async function createPrivateDir(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const base = env["XDG_RUNTIME_DIR"] || tmpdir();
-  const dir = await mkdtemp(join(base, "bst-cas-run-"));
+/** Longest path a UNIX socket address holds (sun_path is 108 bytes with its NUL). */
+export const MAX_SOCKET_PATH_BYTES = 107;
+const PREFIX = "bst-cas-run-";
+/** What mkdtemp appends to the prefix. */
+const RANDOM_SUFFIX_LENGTH = 6;
+
+/**
+ * Creates a fresh directory only the current user can enter, in the first of $XDG_RUNTIME_DIR,
+ * the temp dir and /tmp where `socketName` inside it still fits in a socket address.
+ */
+export async function createPrivateDir(socketName: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const candidates = [env["XDG_RUNTIME_DIR"], tmpdir(), "/tmp"].filter((dir): dir is string => Boolean(dir));
+  const fits = (base: string): boolean =>
+    Buffer.byteLength(join(base, PREFIX + "x".repeat(RANDOM_SUFFIX_LENGTH), socketName)) <= MAX_SOCKET_PATH_BYTES;
+  const base = candidates.find(fits);
+  if (base === undefined) {
+    throw new ToolError(`no directory for the socket gives a path short enough for a UNIX socket (tried ${candidates.join(", ")})`);
+  }
+  const dir = await mkdtemp(join(base, PREFIX));
   await chmod(dir, 0o700);
   return dir;
 }

@@ -27,7 +27,7 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
     throw new ToolError(`cannot use the cache directory ${options.cacheDir}: ${error.message}`, undefined, { cause: error });
   });
   try {
-    const dir = await createPrivateDir(options.env);
+    const dir = await createPrivateDir(SOCKET_NAME, options.env);
     try {
       const server = await startReapiServer({
         socketPath: join(dir, SOCKET_NAME),

@@ -36,11 +36,20 @@ export function createRefusalHandler(flags: PolicyFlags, onRefusal?: RefusalList
     if (contentType.startsWith("application/grpc")) {
       // A gRPC answer: empty body, the status in trailers.
       response.writeHead(200, { "content-type": "application/grpc" });
-      response.addTrailers({ "grpc-status": String(code), "grpc-message": encodeURIComponent(message) });
+      response.addTrailers({ "grpc-status": String(code), "grpc-message": encodeGrpcMessage(message) });
       response.end();
       return;
     }
     response.writeHead(CONNECT_HTTP_STATUS[code] ?? 400, { "content-type": "application/json" });
     response.end(JSON.stringify({ code: CONNECT_CODE_NAMES[code] ?? "unknown", message }));
   };
+}
+
+/** Percent-encodes what the gRPC spec requires in grpc-message: '%' and bytes outside printable ASCII. */
+export function encodeGrpcMessage(message: string): string {
+  let out = "";
+  for (const byte of Buffer.from(message, "utf8")) {
+    out += byte >= 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
 }

@@ -90,21 +90,29 @@ export class LocalStore implements Backend {
   async writeBlob(digest: BlobDigest, chunks: BlobChunks, signal: AbortSignal): Promise<void> {
     const key = formatDigest(digest);
     const pending = this.#pendingWrites.get(key);
-    if (pending !== undefined || (await this.hasBlob(digest))) {
-      // Someone else is writing, or has written, these bytes: check ours, keep theirs.
-      await verifyOnly(digest, chunks, signal);
-      if (pending !== undefined) await pending.catch(() => undefined);
-      if (await this.hasBlob(digest)) return;
+    if (pending !== undefined) {
+      // Another upload of these bytes is under way: wait for it before reading ours.
+      await pending.catch(() => undefined);
+      return this.writeBlob(digest, chunks, signal);
     }
-    const write = writeFileAtomically(tempPath(this.layout, digest.hash), blobPath(this.layout, digest), (file) =>
-      writeVerified(file, digest, chunks, signal),
-    );
+    const write = this.#writeUnlessPresent(digest, chunks, signal);
     this.#pendingWrites.set(key, write);
     try {
       await write;
     } finally {
       if (this.#pendingWrites.get(key) === write) this.#pendingWrites.delete(key);
     }
+  }
+
+  async #writeUnlessPresent(digest: BlobDigest, chunks: BlobChunks, signal: AbortSignal): Promise<void> {
+    if (await this.hasBlob(digest)) {
+      // Stored already: check the sender's bytes all the same, keep the stored ones.
+      await verifyOnly(digest, chunks, signal);
+      return;
+    }
+    await writeFileAtomically(tempPath(this.layout, digest.hash), blobPath(this.layout, digest), (file) =>
+      writeVerified(file, digest, chunks, signal),
+    );
   }
 
   async getActionResult(actionDigest: BlobDigest, signal: AbortSignal): Promise<ActionResult | undefined> {
