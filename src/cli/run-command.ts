@@ -1,9 +1,10 @@
 // The default command: `bst-cas-run [options] -- <cmd> [args...]`.
 import { Command, Option } from "clipanion";
-import { defaultCacheDir } from "../run/cache-dir.js";
 import { runSandboxed } from "../run/run.js";
+import { buildRunOptions } from "./build-run-options.js";
+import type { RawSettings } from "./option-table.js";
 import { reportFailure } from "./report-failure.js";
-import { checkSocketPath } from "./validate.js";
+import { mergeEnvironment } from "./settings.js";
 
 /** Runs a command in the sandbox with the filtering REAPI socket. */
 export class RunCommand extends Command {
@@ -17,46 +18,78 @@ export class RunCommand extends Command {
       \`--socket-path\`, exports the recc environment (RECC_SERVER and friends, and REAPI_SOCKET),
       runs the command, and removes everything when it ends.
 
+      Every option can also be set with a BST_CAS_RUN_* variable (e.g. BST_CAS_RUN_CACHE_DIR);
+      flags win. Repeatable options take comma-separated lists there.
+
       The exit status is the command's (128+N when signal N ended it); 125 when bst-cas-run itself
       fails, 126 when the command cannot be run, 127 when it is not found.
     `,
     examples: [
       ["Compile through recc, reading the cache", "$0 -- recc gcc -c hello.c -o hello.o"],
       ["Also let the build write results to the action cache", "$0 --action-cache-enable-update -- make CC='recc gcc'"],
-      ["Use another cache directory", "$0 --cache-dir /var/cache/reapi -- make"],
+      ["Build in a sysroot with the sources bound in", "$0 --root /srv/sysroot --bind $PWD:/src --chdir /src -- make"],
+      ["Run where a sandbox already exists", "$0 --sandbox none -- recc gcc -c hello.c"],
     ],
   });
 
-  cacheDir = Option.String("--cache-dir", {
-    description: "directory of the embedded store (default: $XDG_CACHE_HOME/bst-cas-run)",
-  });
-
-  socketPath = Option.String("--socket-path", "/run/reapi.sock", {
-    description: "where the socket appears inside the sandbox (default: /run/reapi.sock)",
-  });
-
-  instance = Option.String("--instance", "", {
-    description: "the REAPI instance name clients must use (default: empty)",
-  });
-
-  actionCacheEnableUpdate = Option.Boolean("--action-cache-enable-update", false, {
-    description: "allow ActionCache/UpdateActionResult (refused by default to protect the cache)",
-  });
+  cacheDir = Option.String("--cache-dir", { description: "directory of the embedded store (default: $XDG_CACHE_HOME/bst-cas-run)" });
+  socketPath = Option.String("--socket-path", { description: "where the socket appears in the sandbox (default: /run/reapi.sock)" });
+  instance = Option.String("--instance", { description: "the only REAPI instance name clients may use (default: empty)" });
+  actionCacheEnableUpdate = Option.Boolean("--action-cache-enable-update", { description: "allow ActionCache/UpdateActionResult" });
+  sandbox = Option.String("--sandbox", { description: "bwrap (default) or none: run on the host with the socket at its real path" });
+  root = Option.String("--root", { description: "directory shown read-only as / (the working directory is then not bound)" });
+  bind = Option.Array("--bind", { description: "bind SRC[:DEST] writable (repeatable)" });
+  roBind = Option.Array("--ro-bind", { description: "bind SRC[:DEST] read-only (repeatable)" });
+  tmpfs = Option.Array("--tmpfs", { description: "mount a tmpfs at DEST (repeatable)" });
+  chdir = Option.String("--chdir", { description: "where the command starts (default: the working directory, / with --root)" });
+  shareNet = Option.Boolean("--share-net", { description: "keep the host's network" });
+  uid = Option.String("--uid", { description: "user id inside the sandbox" });
+  gid = Option.String("--gid", { description: "group id inside the sandbox" });
+  hostname = Option.String("--hostname", { description: "host name inside the sandbox" });
+  setenv = Option.Array("--setenv", { description: "set NAME=VALUE for the command (repeatable)" });
+  unsetenv = Option.Array("--unsetenv", { description: "remove NAME from the command's environment (repeatable)" });
+  clearenv = Option.Boolean("--clearenv", { description: "empty environment but a minimal PATH and the recc variables" });
+  maxBlobSize = Option.String("--max-blob-size", { description: "refuse blobs larger than SIZE (bytes, or with K, M, G, T)" });
+  verbose = Option.Boolean("-v,--verbose", { description: "log one line per call to stderr" });
+  logFile = Option.String("--log-file", { description: "append one line per call to FILE" });
+  stats = Option.Boolean("--stats", { description: "print a summary of the calls to stderr at exit" });
+  statsJson = Option.String("--stats-json", { description: "write the call summary as JSON to FILE at exit" });
 
   command = Option.Rest({ required: 1 });
 
+  /** The options as given on the command line. */
+  flags(): RawSettings {
+    return {
+      cacheDir: this.cacheDir,
+      socketPath: this.socketPath,
+      instance: this.instance,
+      actionCacheEnableUpdate: this.actionCacheEnableUpdate,
+      sandbox: this.sandbox,
+      root: this.root,
+      bind: this.bind,
+      roBind: this.roBind,
+      tmpfs: this.tmpfs,
+      chdir: this.chdir,
+      shareNet: this.shareNet,
+      uid: this.uid,
+      gid: this.gid,
+      hostname: this.hostname,
+      setenv: this.setenv,
+      unsetenv: this.unsetenv,
+      clearenv: this.clearenv,
+      maxBlobSize: this.maxBlobSize,
+      verbose: this.verbose,
+      logFile: this.logFile,
+      stats: this.stats,
+      statsJson: this.statsJson,
+    };
+  }
+
   override async execute(): Promise<number> {
     try {
-      checkSocketPath(this.socketPath);
-      return await runSandboxed({
-        command: this.command,
-        cacheDir: this.cacheDir ?? defaultCacheDir(),
-        socketPath: this.socketPath,
-        instanceName: this.instance,
-        policy: { actionCacheUpdate: this.actionCacheEnableUpdate },
-        cwd: process.cwd(),
-        env: process.env,
-      });
+      const settings = mergeEnvironment(this.flags(), process.env);
+      const options = buildRunOptions(settings, this.command, { cwd: process.cwd(), env: process.env });
+      return await runSandboxed(options);
     } catch (error) {
       return reportFailure(error, this.context.stderr);
     }

@@ -1,5 +1,9 @@
 // The settings of one `bst-cas-run -- <cmd>` run, after the command line has been checked.
 import type { PolicyFlags } from "../policy/method-table.js";
+import type { SandboxShape } from "../sandbox/bwrap-args.js";
+
+/** How the command is isolated: bubblewrap, or not at all (already sandboxed elsewhere). */
+export type SandboxKind = "bwrap" | "none";
 
 /** Everything a run needs; built by the CLI layer. */
 export interface RunOptions {
@@ -7,13 +11,32 @@ export interface RunOptions {
   readonly command: readonly string[];
   /** The embedded store's directory. */
   readonly cacheDir: string;
-  /** Where the socket appears inside the sandbox. */
+  /** Where the socket appears inside the sandbox (ignored with sandbox `none`). */
   readonly socketPath: string;
   /** The instance name the sandboxed client must use. */
   readonly instanceName: string;
   readonly policy: PolicyFlags;
-  /** Working directory: writable in the sandbox and where the command starts. */
+  readonly sandbox: SandboxKind;
+  readonly shape: SandboxShape;
+  /** The caller's working directory. */
   readonly cwd: string;
-  /** The environment the command inherits, before the recc variables are added. */
+  /** The inherited environment (after --clearenv and --unsetenv), before the recc variables. */
   readonly env: NodeJS.ProcessEnv;
+  /** --setenv assignments: applied last, over the recc variables too. */
+  readonly setenv: Readonly<Record<string, string>>;
+  /** Largest blob accepted, in bytes. */
+  readonly maxBlobSizeBytes: number;
+  readonly observability: Observability;
+}
+
+/** Where calls are logged and summarized. */
+export interface Observability {
+  /** Log each call to stderr. */
+  readonly verbose: boolean;
+  /** Append each call to this file. */
+  readonly logFile?: string;
+  /** Print a summary to stderr at exit. */
+  readonly stats: boolean;
+  /** Write the summary as JSON to this file at exit. */
+  readonly statsJson?: string;
 }

@@ -1,11 +1,15 @@
 // One run: open the store, start the server, run the sandboxed command, tear everything down.
 import { join } from "node:path";
 import { openLocalStore } from "../backend/local/local-store.js";
+import { sandboxWorkingDir } from "../sandbox/bwrap-args.js";
+import { launchDirect } from "../sandbox/launch-direct.js";
 import { launchSandbox } from "../sandbox/launch-sandbox.js";
 import { OWNED_ENV_VARS, reccEnvironment } from "../sandbox/recc-environment.js";
 import { resolveCommand } from "../sandbox/resolve-command.js";
+import { HOST_VIEW, sandboxView } from "../sandbox/sandbox-view.js";
 import { startReapiServer } from "../server/reapi-server.js";
 import { DEFAULT_LIMITS } from "../server/server-context.js";
+import { startObservation } from "./observation.js";
 import { createPrivateDir, removePrivateDir } from "./private-dir.js";
 import type { RunOptions } from "./run-options.js";
 import { ToolError } from "./tool-error.js";
@@ -19,13 +23,15 @@ const SOCKET_NAME = "reapi.sock";
  * stopped, the store closed and the private directory removed before this settles.
  */
 export async function runSandboxed(options: RunOptions): Promise<number> {
-  const env = commandEnvironment(options);
   const [program, ...args] = options.command;
-  await resolveCommand(program ?? "", env["PATH"] ?? "", options.cwd);
+  const workingDir = options.sandbox === "none" ? options.cwd : sandboxWorkingDir({ ...options.shape, cwd: options.cwd });
+  const view = options.sandbox === "none" ? HOST_VIEW : sandboxView({ ...options.shape, cwd: options.cwd });
+  await resolveCommand(program ?? "", options.env["PATH"] ?? "", workingDir, view);
 
   const backend = await openLocalStore(options.cacheDir).catch((error: Error) => {
     throw new ToolError(`cannot use the cache directory ${options.cacheDir}: ${error.message}`, undefined, { cause: error });
   });
+  const observation = await startObservation(options.observability, process.stderr);
   try {
     const dir = await createPrivateDir(SOCKET_NAME, options.env);
     try {
@@ -34,17 +40,22 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
         backend,
         flags: options.policy,
         instanceName: options.instanceName,
-        limits: DEFAULT_LIMITS,
+        limits: { ...DEFAULT_LIMITS, maxBlobSizeBytes: options.maxBlobSizeBytes },
+        ...(observation.observe !== undefined ? { observe: observation.observe } : {}),
       });
       try {
+        if (options.sandbox === "none") {
+          return await launchDirect(options.command, options.cwd, commandEnvironment(options, server.socketPath));
+        }
         return await launchSandbox({
           spec: {
+            ...options.shape,
             cwd: options.cwd,
             socketHostPath: server.socketPath,
             socketSandboxPath: options.socketPath,
             command: [program ?? "", ...args],
           },
-          env,
+          env: commandEnvironment(options, options.socketPath),
         });
       } finally {
         await server.close();
@@ -54,19 +65,21 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
     }
   } finally {
     await backend.close();
+    await observation.finish();
   }
 }
 
-/** The inherited environment with this tool's recc variables in place of any the caller had. */
-function commandEnvironment(options: RunOptions): NodeJS.ProcessEnv {
+/** The command's environment: this tool's recc variables in place of any inherited, then --setenv. */
+function commandEnvironment(options: RunOptions, socketPath: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...options.env };
   for (const name of OWNED_ENV_VARS) delete env[name];
   return {
     ...env,
     ...reccEnvironment({
-      socketPath: options.socketPath,
+      socketPath,
       instanceName: options.instanceName,
       actionCacheUpdate: options.policy.actionCacheUpdate,
     }),
+    ...options.setenv,
   };
 }

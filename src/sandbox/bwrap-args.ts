@@ -1,8 +1,32 @@
 // Builds the bubblewrap command line for one sandboxed run: a pure function, no I/O.
 
-/** What the sandbox must hold. */
-export interface SandboxSpec {
-  /** The working directory: writable inside at the same path, and where the command starts. */
+/** A host path made visible in the sandbox. */
+export interface Mount {
+  readonly source: string;
+  readonly destination: string;
+  readonly readOnly: boolean;
+}
+
+/** How the sandbox is shaped, beyond the defaults. */
+export interface SandboxShape {
+  /** The directory shown as `/` (read-only); `/` for the host's own root. */
+  readonly root: string;
+  /** Extra bind mounts, in order, after the defaults. */
+  readonly mounts: readonly Mount[];
+  /** Extra tmpfs mounts. */
+  readonly tmpfs: readonly string[];
+  /** Keep the host's network (every other namespace is still unshared). */
+  readonly shareNet: boolean;
+  /** Where the command starts; the working directory when absent. */
+  readonly chdir?: string;
+  readonly uid?: number;
+  readonly gid?: number;
+  readonly hostname?: string;
+}
+
+/** Everything the bwrap command line is built from. */
+export interface SandboxSpec extends SandboxShape {
+  /** The caller's working directory: bound writable at the same path when the root is the host's. */
   readonly cwd: string;
   /** The server's socket on the host. */
   readonly socketHostPath: string;
@@ -14,27 +38,41 @@ export interface SandboxSpec {
   readonly statusFd?: number;
 }
 
+/** The default shape: the host root, nothing extra, no network. */
+export const DEFAULT_SANDBOX_SHAPE: SandboxShape = { root: "/", mounts: [], tmpfs: [], shareNet: false };
+
+/** Where the command starts in the sandbox. */
+export function sandboxWorkingDir(spec: Pick<SandboxSpec, "root" | "cwd" | "chdir">): string {
+  return spec.chdir ?? (spec.root === "/" ? spec.cwd : "/");
+}
+
 /**
- * The arguments to give `bwrap`: the host root read-only, private /tmp and /run, fresh /dev
- * and /proc, the working directory writable, the socket bound in, every namespace unshared
- * (so no network), and the sandbox killed with its parent. Order matters: later mounts land
- * on top of earlier ones.
+ * The arguments to give `bwrap`: the root read-only, private /tmp and /run, fresh /dev and
+ * /proc, the working directory writable (host root only), the extra mounts, the socket, every
+ * namespace unshared (network too unless `shareNet`), and the sandbox killed with its parent.
+ * Order matters: later mounts land on top of earlier ones.
  */
 export function buildBwrapArgs(spec: SandboxSpec): string[] {
   const args = [
-    "--ro-bind", "/", "/",
+    "--ro-bind", spec.root, "/",
     "--dev", "/dev",
     "--proc", "/proc",
     "--tmpfs", "/tmp",
     "--tmpfs", "/run",
   ];
-  if (spec.cwd !== "/") args.push("--bind", spec.cwd, spec.cwd);
-  args.push(
-    "--bind", spec.socketHostPath, spec.socketSandboxPath,
-    "--unshare-all",
-    "--die-with-parent",
-    "--chdir", spec.cwd,
-  );
+  if (spec.root === "/" && spec.cwd !== "/") args.push("--bind", spec.cwd, spec.cwd);
+  for (const mount of spec.mounts) {
+    args.push(mount.readOnly ? "--ro-bind" : "--bind", mount.source, mount.destination);
+  }
+  for (const destination of spec.tmpfs) args.push("--tmpfs", destination);
+  args.push("--bind", spec.socketHostPath, spec.socketSandboxPath);
+  args.push("--unshare-all");
+  if (spec.shareNet) args.push("--share-net");
+  if (spec.uid !== undefined || spec.gid !== undefined) args.push("--unshare-user");
+  if (spec.uid !== undefined) args.push("--uid", String(spec.uid));
+  if (spec.gid !== undefined) args.push("--gid", String(spec.gid));
+  if (spec.hostname !== undefined) args.push("--hostname", spec.hostname);
+  args.push("--die-with-parent", "--chdir", sandboxWorkingDir(spec));
   if (spec.statusFd !== undefined) args.push("--json-status-fd", String(spec.statusFd));
   args.push("--", ...spec.command);
   return args;

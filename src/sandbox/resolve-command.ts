@@ -3,35 +3,39 @@ import { constants } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { ExitStatus, ToolError } from "../run/tool-error.js";
+import { HOST_VIEW, type SandboxView } from "./sandbox-view.js";
 
 /**
- * Resolves `command` as execvp would, through `path` (a PATH value) unless it holds a slash.
- * The sandbox shows the host root read-only, so the host's view is the sandbox's.
+ * Resolves `command` as execvp will inside the sandbox, through `path` (a PATH value) unless
+ * it holds a slash, and returns the sandbox path found. `cwd` is the sandbox's working
+ * directory; `view` maps sandbox paths to the host files behind them.
  * Throws a {@link ToolError} with status 127 when nothing is found, 126 when what is found
  * is not an executable file.
  */
-export async function resolveCommand(command: string, path: string, cwd: string): Promise<string> {
+export async function resolveCommand(command: string, path: string, cwd: string, view: SandboxView = HOST_VIEW): Promise<string> {
   if (command === "") throw new ToolError("the command is empty", ExitStatus.notFound);
   if (command.includes("/")) {
     const file = isAbsolute(command) ? command : resolve(cwd, command);
-    await checkExecutable(file, command);
+    await checkExecutable(view(file), command);
     return file;
   }
   let found: string | undefined;
   for (const dir of path.split(delimiter)) {
     const file = join(dir === "" ? cwd : resolve(cwd, dir), command);
-    if (await isFile(file)) {
-      found ??= file;
-      if (await isExecutable(file)) return file;
+    const hostFile = view(file);
+    if (hostFile !== undefined && (await isFile(hostFile))) {
+      found ??= hostFile;
+      if (await isExecutable(hostFile)) return file;
     }
   }
   if (found !== undefined) await checkExecutable(found, command);
   throw new ToolError(`${command}: command not found`, ExitStatus.notFound);
 }
 
-async function checkExecutable(file: string, shown: string): Promise<void> {
+async function checkExecutable(file: string | undefined, shown: string): Promise<void> {
   let info;
   try {
+    if (file === undefined) throw new Error("not visible in the sandbox");
     info = await stat(file);
   } catch {
     throw new ToolError(`${shown}: no such file or directory`, ExitStatus.notFound);

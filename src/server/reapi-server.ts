@@ -2,6 +2,8 @@
 import { createServer, type Http2Session } from "node:http2";
 import { chmod } from "node:fs/promises";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { CallObserver } from "./observe/call-record.js";
+import { createObservingInterceptor } from "./observe/observing-interceptor.js";
 import { createRefusalHandler, type RefusalListener } from "./refusal-handler.js";
 import { registerAllowedMethods } from "./routes.js";
 import type { ServerContext } from "./server-context.js";
@@ -15,7 +17,8 @@ const READ_MAX_BYTES = 4 * 1024 * 1024 + 1024 * 1024;
 export interface ReapiServerOptions extends ServerContext {
   /** Absolute path of the UNIX socket to create; its directory must exist and be private. */
   readonly socketPath: string;
-  readonly onRefusal?: RefusalListener;
+  /** Told about every call, served or refused, when it ends. */
+  readonly observe?: CallObserver;
 }
 
 /** A running server. */
@@ -29,7 +32,8 @@ export interface ReapiServer {
 export async function startReapiServer(options: ReapiServerOptions): Promise<ReapiServer> {
   const handler = connectNodeAdapter({
     routes: (router) => registerAllowedMethods(router, options),
-    fallback: createRefusalHandler(options.flags, options.onRefusal),
+    fallback: createRefusalHandler(options.flags, observeRefusal(options.observe)),
+    interceptors: options.observe !== undefined ? [createObservingInterceptor(options.observe)] : [],
     // Clients offer gzip; compressing blob data costs more than it saves on a local socket.
     acceptCompression: [],
     readMaxBytes: READ_MAX_BYTES,
@@ -63,4 +67,11 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
       await closed;
     },
   };
+}
+
+/** Turns refusals into call records. */
+function observeRefusal(observe: CallObserver | undefined): RefusalListener | undefined {
+  if (observe === undefined) return undefined;
+  return (path, code) =>
+    observe({ method: path.replace(/^\//, ""), subject: "-", code, refused: true, bytesIn: 0, bytesOut: 0, milliseconds: 0 });
 }

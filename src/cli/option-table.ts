@@ -1,0 +1,71 @@
+// Every option of `bst-cas-run -- <cmd>`: its flag, its BST_CAS_RUN_* variable, and its meaning.
+
+/** How an option's value is read. */
+export type OptionKind = "string" | "boolean" | "list";
+
+/** One row of the option table. */
+export interface OptionRow {
+  /** The key in {@link RawSettings}, and the command class's field name. */
+  readonly key: keyof RawSettings;
+  readonly flag: string;
+  /** The environment variable read when the flag is absent. */
+  readonly env: string;
+  readonly kind: OptionKind;
+  /** The argument's placeholder in help text, for string and list options. */
+  readonly arg?: string;
+  /** The default, as shown in the docs. */
+  readonly defaultText: string;
+  readonly description: string;
+}
+
+/** Option values as given, before defaults: undefined where neither flag nor variable was set. */
+export interface RawSettings {
+  cacheDir?: string | undefined;
+  socketPath?: string | undefined;
+  instance?: string | undefined;
+  actionCacheEnableUpdate?: boolean | undefined;
+  sandbox?: string | undefined;
+  root?: string | undefined;
+  bind?: string[] | undefined;
+  roBind?: string[] | undefined;
+  tmpfs?: string[] | undefined;
+  chdir?: string | undefined;
+  shareNet?: boolean | undefined;
+  uid?: string | undefined;
+  gid?: string | undefined;
+  hostname?: string | undefined;
+  setenv?: string[] | undefined;
+  unsetenv?: string[] | undefined;
+  clearenv?: boolean | undefined;
+  maxBlobSize?: string | undefined;
+  verbose?: boolean | undefined;
+  logFile?: string | undefined;
+  stats?: boolean | undefined;
+  statsJson?: string | undefined;
+}
+
+/** The option table; the command, the environment reader and the docs all follow it. */
+export const OPTION_TABLE: readonly OptionRow[] = [
+  { key: "cacheDir", flag: "--cache-dir", env: "BST_CAS_RUN_CACHE_DIR", kind: "string", arg: "DIR", defaultText: "$XDG_CACHE_HOME/bst-cas-run", description: "directory of the embedded store" },
+  { key: "socketPath", flag: "--socket-path", env: "BST_CAS_RUN_SOCKET_PATH", kind: "string", arg: "PATH", defaultText: "/run/reapi.sock", description: "where the socket appears in the sandbox (under /run or /tmp)" },
+  { key: "instance", flag: "--instance", env: "BST_CAS_RUN_INSTANCE", kind: "string", arg: "NAME", defaultText: "(empty)", description: "the only REAPI instance name clients may use" },
+  { key: "actionCacheEnableUpdate", flag: "--action-cache-enable-update", env: "BST_CAS_RUN_ACTION_CACHE_ENABLE_UPDATE", kind: "boolean", defaultText: "off", description: "allow ActionCache/UpdateActionResult (and set RECC_CACHE_UPLOAD_LOCAL_BUILD)" },
+  { key: "sandbox", flag: "--sandbox", env: "BST_CAS_RUN_SANDBOX", kind: "string", arg: "bwrap|none", defaultText: "bwrap", description: "`none` runs the command on the host, the socket at its real path" },
+  { key: "root", flag: "--root", env: "BST_CAS_RUN_ROOT", kind: "string", arg: "DIR", defaultText: "/", description: "directory shown read-only as / in the sandbox; the working directory is then not bound" },
+  { key: "bind", flag: "--bind", env: "BST_CAS_RUN_BIND", kind: "list", arg: "SRC[:DEST]", defaultText: "", description: "bind a host path writable (repeatable)" },
+  { key: "roBind", flag: "--ro-bind", env: "BST_CAS_RUN_RO_BIND", kind: "list", arg: "SRC[:DEST]", defaultText: "", description: "bind a host path read-only (repeatable)" },
+  { key: "tmpfs", flag: "--tmpfs", env: "BST_CAS_RUN_TMPFS", kind: "list", arg: "DEST", defaultText: "", description: "mount an empty tmpfs (repeatable)" },
+  { key: "chdir", flag: "--chdir", env: "BST_CAS_RUN_CHDIR", kind: "string", arg: "DIR", defaultText: "the working directory (/ with --root)", description: "where the command starts in the sandbox" },
+  { key: "shareNet", flag: "--share-net", env: "BST_CAS_RUN_SHARE_NET", kind: "boolean", defaultText: "off", description: "keep the host's network in the sandbox" },
+  { key: "uid", flag: "--uid", env: "BST_CAS_RUN_UID", kind: "string", arg: "N", defaultText: "yours", description: "user id inside the sandbox" },
+  { key: "gid", flag: "--gid", env: "BST_CAS_RUN_GID", kind: "string", arg: "N", defaultText: "yours", description: "group id inside the sandbox" },
+  { key: "hostname", flag: "--hostname", env: "BST_CAS_RUN_HOSTNAME", kind: "string", arg: "NAME", defaultText: "the host's", description: "host name inside the sandbox" },
+  { key: "setenv", flag: "--setenv", env: "BST_CAS_RUN_SETENV", kind: "list", arg: "NAME=VALUE", defaultText: "", description: "set a variable for the command (repeatable)" },
+  { key: "unsetenv", flag: "--unsetenv", env: "BST_CAS_RUN_UNSETENV", kind: "list", arg: "NAME", defaultText: "", description: "remove a variable from the command's environment (repeatable)" },
+  { key: "maxBlobSize", flag: "--max-blob-size", env: "BST_CAS_RUN_MAX_BLOB_SIZE", kind: "string", arg: "SIZE", defaultText: "no limit", description: "refuse blobs larger than SIZE (bytes, or with K, M, G, T)" },
+  { key: "verbose", flag: "--verbose", env: "BST_CAS_RUN_VERBOSE", kind: "boolean", defaultText: "off", description: "log one line per call to stderr (also -v)" },
+  { key: "logFile", flag: "--log-file", env: "BST_CAS_RUN_LOG_FILE", kind: "string", arg: "FILE", defaultText: "", description: "append one line per call to FILE" },
+  { key: "stats", flag: "--stats", env: "BST_CAS_RUN_STATS", kind: "boolean", defaultText: "off", description: "print a summary of the calls to stderr at exit" },
+  { key: "statsJson", flag: "--stats-json", env: "BST_CAS_RUN_STATS_JSON", kind: "string", arg: "FILE", defaultText: "", description: "write the call summary as JSON to FILE at exit" },
+  { key: "clearenv", flag: "--clearenv", env: "BST_CAS_RUN_CLEARENV", kind: "boolean", defaultText: "off", description: "start the command with an empty environment but a minimal PATH (and the recc variables)" },
+];

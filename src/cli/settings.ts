@@ -1,0 +1,38 @@
+// Merges flags with BST_CAS_RUN_* variables: flags win, variables fill what flags leave unset.
+import { ToolError } from "../run/tool-error.js";
+import { OPTION_TABLE, type OptionRow, type RawSettings } from "./option-table.js";
+
+const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
+const FALSE_WORDS = new Set(["", "0", "false", "no", "off"]);
+
+/**
+ * The settings with every option the flags did not give read from its variable in `env`.
+ * List variables hold comma-separated items. Throws a ToolError naming the variable when a
+ * value cannot be read.
+ */
+export function mergeEnvironment(flags: RawSettings, env: NodeJS.ProcessEnv): RawSettings {
+  const merged: Record<string, unknown> = { ...flags };
+  for (const row of OPTION_TABLE) {
+    const fromFlag = flags[row.key];
+    const given = Array.isArray(fromFlag) ? fromFlag.length > 0 : fromFlag !== undefined;
+    const text = env[row.env];
+    if (given || text === undefined) continue;
+    merged[row.key] = readVariable(row, text);
+  }
+  return merged as RawSettings;
+}
+
+function readVariable(row: OptionRow, text: string): string | boolean | string[] {
+  switch (row.kind) {
+    case "string":
+      return text;
+    case "list":
+      return text.split(",").filter((item) => item !== "");
+    case "boolean": {
+      const word = text.trim().toLowerCase();
+      if (TRUE_WORDS.has(word)) return true;
+      if (FALSE_WORDS.has(word)) return false;
+      throw new ToolError(`${row.env} must be 1/true/yes or 0/false/no, got ${JSON.stringify(text)}`);
+    }
+  }
+}
