@@ -1,8 +1,11 @@
 // Tests for src/sandbox/resolve-command.ts: PATH search as execvp does it, 127 and 126 on failure.
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { chmod } from "node:fs/promises";
 import { join } from "node:path";
 import t from "tap";
+import { DEFAULT_SANDBOX_SHAPE } from "../../src/sandbox/bwrap-args.js";
 import { resolveCommand } from "../../src/sandbox/resolve-command.js";
+import { HOST_VIEW, sandboxView, type SandboxView } from "../../src/sandbox/sandbox-view.js";
 import { ToolError } from "../../src/run/tool-error.js";
 
 const SCRIPT = "#!/bin/sh\nexit 0\n";
@@ -91,6 +94,59 @@ t.test("refused", async (t) => {
         t.equal(error.exitStatus, c.status);
         t.equal(error.message, c.message);
       }
+    });
+  }
+});
+
+/** What resolveCommand gives: the sandbox path found, or the refusal's status and message. */
+async function outcome(command: string, path: string, cwd: string, view: SandboxView): Promise<string | { status: number; message: string }> {
+  try {
+    return await resolveCommand(command, path, cwd, view);
+  } catch (error) {
+    if (error instanceof ToolError) return { status: error.exitStatus, message: error.message };
+    throw error;
+  }
+}
+
+t.test("with a sandbox view", async (t) => {
+  // A tiny root for --root: bin/tool (0755), bin/plain (0644), and no sh.
+  const sysroot = t.testdir({ bin: { tool: SCRIPT, plain: SCRIPT }, usr: { bin: {} } });
+  chmodSync(join(sysroot, "bin", "tool"), 0o755);
+  chmodSync(join(sysroot, "bin", "plain"), 0o644);
+  // A command on the host under /tmp, which the sandbox covers with a fresh tmpfs.
+  const hostTmp = mkdtempSync("/tmp/bst-cas-run-test-");
+  t.teardown(() => rmSync(hostTmp, { recursive: true, force: true }));
+  writeFileSync(join(hostTmp, "hidden"), SCRIPT, { mode: 0o755 });
+
+  const bound = sandboxView({ ...DEFAULT_SANDBOX_SHAPE, cwd: "/", mounts: [{ source: r("bin1"), destination: "/opt/tools", readOnly: true }] });
+  const inRoot = sandboxView({ ...DEFAULT_SANDBOX_SHAPE, root: sysroot, cwd: root });
+  const hostRoot = sandboxView({ ...DEFAULT_SANDBOX_SHAPE, cwd: root });
+  const cwdInTmp = sandboxView({ ...DEFAULT_SANDBOX_SHAPE, cwd: hostTmp });
+  const tmpBound = sandboxView({ ...DEFAULT_SANDBOX_SHAPE, cwd: "/", mounts: [{ source: hostTmp, destination: "/opt/t", readOnly: false }] });
+
+  const cases: Array<{ name: string; command: string; path: string; cwd: string; view: SandboxView; expected: string | { status: number; message: string } }> = [
+    { name: "only visible through a bind, via PATH", command: "tool", path: "/nonexistent:/opt/tools", cwd: "/", view: bound, expected: "/opt/tools/tool" },
+    { name: "only visible through a bind, absolute", command: "/opt/tools/tool", path: "", cwd: "/", view: bound, expected: "/opt/tools/tool" },
+    { name: "only visible through a bind, relative to cwd", command: "tools/tool", path: "", cwd: "/opt", view: bound, expected: "/opt/tools/tool" },
+    { name: "the bind is not there on the host", command: "tool", path: "/opt/tools", cwd: "/", view: HOST_VIEW, expected: { status: 127, message: "tool: command not found" } },
+    { name: "non-executable through a bind", command: "noexec", path: "/opt/tools", cwd: "/", view: bound, expected: { status: 126, message: "noexec: permission denied" } },
+    { name: "in --root, via PATH", command: "tool", path: "/usr/bin:/bin", cwd: "/", view: inRoot, expected: "/bin/tool" },
+    { name: "in --root, absolute", command: "/bin/tool", path: "", cwd: "/", view: inRoot, expected: "/bin/tool" },
+    { name: "in --root, relative to the sandbox cwd", command: "./tool", path: "", cwd: "/bin", view: inRoot, expected: "/bin/tool" },
+    { name: "in --root, empty PATH entry is the sandbox cwd", command: "tool", path: ":/usr/bin", cwd: "/bin", view: inRoot, expected: "/bin/tool" },
+    { name: "a host command missing from --root", command: "sh", path: "/usr/bin:/bin", cwd: "/", view: inRoot, expected: { status: 127, message: "sh: command not found" } },
+    { name: "the host cwd is not bound with --root", command: "cwdcmd", path: "", cwd: root, view: inRoot, expected: { status: 127, message: "cwdcmd: command not found" } },
+    { name: "non-executable in --root", command: "plain", path: "/bin", cwd: "/", view: inRoot, expected: { status: 126, message: "plain: permission denied" } },
+    { name: "host /tmp command, visible on the host", command: "hidden", path: hostTmp, cwd: "/", view: HOST_VIEW, expected: join(hostTmp, "hidden") },
+    { name: "host /tmp command, via PATH in the sandbox", command: "hidden", path: `${hostTmp}:/usr/bin`, cwd: root, view: hostRoot, expected: { status: 127, message: "hidden: command not found" } },
+    { name: "host /tmp command, absolute in the sandbox", command: join(hostTmp, "hidden"), path: "", cwd: root, view: hostRoot, expected: { status: 127, message: `${join(hostTmp, "hidden")}: no such file or directory` } },
+    { name: "host /tmp command, in --root", command: join(hostTmp, "hidden"), path: "", cwd: "/", view: inRoot, expected: { status: 127, message: `${join(hostTmp, "hidden")}: no such file or directory` } },
+    { name: "host /tmp command, the cwd is under /tmp", command: "./hidden", path: "", cwd: hostTmp, view: cwdInTmp, expected: join(hostTmp, "hidden") },
+    { name: "host /tmp command, bound elsewhere", command: "hidden", path: "/opt/t", cwd: "/", view: tmpBound, expected: "/opt/t/hidden" },
+  ];
+  for (const c of cases) {
+    t.test(c.name, async (t) => {
+      t.strictSame(await outcome(c.command, c.path, c.cwd, c.view), c.expected);
     });
   }
 });
