@@ -1,5 +1,6 @@
 // Runs the built bst-cas-run as a child process, the way users and scripts do.
 import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 
@@ -38,7 +39,9 @@ export async function runClient(
   scenario: readonly string[],
   options: ToolOptions = {},
 ): Promise<{ result: Awaited<ReturnType<typeof runTool>>; answer: unknown }> {
-  const result = await runTool([...toolArgs, "--", process.execPath, REAPI_CLIENT, ...scenario], options);
+  // The client, its .proto files and node_modules, visible even when the clone is under /tmp.
+  const binds = ["test/fixtures", "proto", "node_modules"].flatMap((dir) => ["--ro-bind", join(REPO_ROOT, dir)]);
+  const result = await runTool([...binds, ...toolArgs, "--", process.execPath, REAPI_CLIENT, ...scenario], options);
   const lines = String(result.stdout).trim().split("\n");
   let answer: unknown;
   try {
