@@ -20,6 +20,9 @@ export interface RunContext {
 
 /** Checks `settings` and builds the options of a run of `command`. */
 export function buildRunOptions(settings: RawSettings, command: readonly string[], context: RunContext): RunOptions {
+  for (const key of ["cacheDir", "root", "logFile", "statsJson"] as const) {
+    if (settings[key] === "") throw new ToolError(`${flagOf(key)} must not be empty`);
+  }
   const socketPath = settings.socketPath ?? "/run/reapi.sock";
   checkSocketPath(socketPath);
   const sandbox = parseSandboxKind(settings.sandbox ?? "bwrap");

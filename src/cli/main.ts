@@ -2,6 +2,7 @@
 import { Builtins, Cli } from "clipanion";
 import { ExitStatus } from "../run/tool-error.js";
 import { RunCommand } from "./run-command.js";
+import { VersionCommand } from "./version-command.js";
 
 /** The program's version, as package.json gives it (replaced at bundle time). */
 declare const BST_CAS_RUN_VERSION: string | undefined;
@@ -15,7 +16,7 @@ export function createCli(): Cli {
   });
   cli.register(RunCommand);
   cli.register(Builtins.HelpCommand);
-  cli.register(Builtins.VersionCommand);
+  cli.register(VersionCommand);
   return cli;
 }
 

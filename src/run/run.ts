@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { openLocalStore } from "../backend/local/local-store.js";
 import { sandboxWorkingDir } from "../sandbox/bwrap-args.js";
+import { checkMountPoints } from "../sandbox/check-mount-points.js";
 import { launchDirect } from "../sandbox/launch-direct.js";
 import { launchSandbox } from "../sandbox/launch-sandbox.js";
 import { OWNED_ENV_VARS, reccEnvironment } from "../sandbox/recc-environment.js";
@@ -25,6 +26,7 @@ const SOCKET_NAME = "reapi.sock";
 export async function runSandboxed(options: RunOptions): Promise<number> {
   const [program, ...args] = options.command;
   const workingDir = options.sandbox === "none" ? options.cwd : sandboxWorkingDir({ ...options.shape, cwd: options.cwd });
+  if (options.sandbox === "bwrap") checkMountPoints({ ...options.shape, cwd: options.cwd });
   const view = options.sandbox === "none" ? HOST_VIEW : sandboxView({ ...options.shape, cwd: options.cwd });
   await resolveCommand(program ?? "", options.env["PATH"] ?? "", workingDir, view);
 

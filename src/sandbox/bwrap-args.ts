@@ -41,6 +41,24 @@ export interface SandboxSpec extends SandboxShape {
 /** The default shape: the host root, nothing extra, no network. */
 export const DEFAULT_SANDBOX_SHAPE: SandboxShape = { root: "/", mounts: [], tmpfs: [], shareNet: false };
 
+/** One extra mount in the order bwrap applies it: a host path, or an empty tmpfs. */
+export type OrderedMount = { readonly kind: "bind"; readonly mount: Mount } | { readonly kind: "tmpfs"; readonly destination: string };
+
+/**
+ * The extra mounts, parents before children (by the depth of their destination), so that a
+ * mount never hides one nested inside it whatever order the flags came in. Ties keep the
+ * order given, binds before tmpfs.
+ */
+export function orderedMounts(shape: Pick<SandboxShape, "mounts" | "tmpfs">): OrderedMount[] {
+  const all: OrderedMount[] = [
+    ...shape.mounts.map((mount) => ({ kind: "bind" as const, mount })),
+    ...shape.tmpfs.map((destination) => ({ kind: "tmpfs" as const, destination })),
+  ];
+  const depth = (entry: OrderedMount): number =>
+    (entry.kind === "bind" ? entry.mount.destination : entry.destination).split("/").filter((part) => part !== "").length;
+  return all.map((entry, index) => ({ entry, index })).sort((a, b) => depth(a.entry) - depth(b.entry) || a.index - b.index).map(({ entry }) => entry);
+}
+
 /** Where the command starts in the sandbox. */
 export function sandboxWorkingDir(spec: Pick<SandboxSpec, "root" | "cwd" | "chdir">): string {
   return spec.chdir ?? (spec.root === "/" ? spec.cwd : "/");
@@ -61,10 +79,10 @@ export function buildBwrapArgs(spec: SandboxSpec): string[] {
     "--tmpfs", "/run",
   ];
   if (spec.root === "/" && spec.cwd !== "/") args.push("--bind", spec.cwd, spec.cwd);
-  for (const mount of spec.mounts) {
-    args.push(mount.readOnly ? "--ro-bind" : "--bind", mount.source, mount.destination);
+  for (const entry of orderedMounts(spec)) {
+    if (entry.kind === "tmpfs") args.push("--tmpfs", entry.destination);
+    else args.push(entry.mount.readOnly ? "--ro-bind" : "--bind", entry.mount.source, entry.mount.destination);
   }
-  for (const destination of spec.tmpfs) args.push("--tmpfs", destination);
   args.push("--bind", spec.socketHostPath, spec.socketSandboxPath);
   args.push("--unshare-all");
   if (spec.shareNet) args.push("--share-net");

@@ -1,6 +1,6 @@
 // Maps a path inside the sandbox to the host path that backs it, as bwrap will mount it.
-import { join, relative } from "node:path";
-import type { SandboxSpec } from "./bwrap-args.js";
+import { isAbsolute, join, relative } from "node:path";
+import { orderedMounts, type SandboxSpec } from "./bwrap-args.js";
 
 /** One layer of the sandbox's filesystem: `destination` inside shows `source` on the host, or nothing (tmpfs). */
 interface Layer {
@@ -22,13 +22,14 @@ export function sandboxView(spec: Pick<SandboxSpec, "root" | "cwd" | "mounts" | 
     { destination: "/run", source: undefined },
   ];
   if (spec.root === "/" && spec.cwd !== "/") layers.push({ destination: spec.cwd, source: spec.cwd });
-  for (const mount of spec.mounts) layers.push({ destination: mount.destination, source: mount.source });
-  for (const destination of spec.tmpfs) layers.push({ destination, source: undefined });
+  for (const entry of orderedMounts(spec)) {
+    layers.push(entry.kind === "tmpfs" ? { destination: entry.destination, source: undefined } : { destination: entry.mount.destination, source: entry.mount.source });
+  }
   return (path) => {
     for (let at = layers.length - 1; at >= 0; at--) {
       const layer = layers[at] as Layer;
       const rest = relative(layer.destination, path);
-      if (rest.startsWith("..")) continue;
+      if (rest === ".." || rest.startsWith("../") || isAbsolute(rest)) continue;
       return layer.source === undefined ? undefined : join(layer.source, rest);
     }
     return undefined;
