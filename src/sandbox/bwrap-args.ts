@@ -1,4 +1,5 @@
 // Builds the bubblewrap command line for one sandboxed run: a pure function, no I/O.
+import { posix } from "node:path";
 
 /** A host path made visible in the sandbox. */
 export interface Mount {
@@ -55,7 +56,7 @@ export function orderedMounts(shape: Pick<SandboxShape, "mounts" | "tmpfs">): Or
     ...shape.tmpfs.map((destination) => ({ kind: "tmpfs" as const, destination })),
   ];
   const depth = (entry: OrderedMount): number =>
-    (entry.kind === "bind" ? entry.mount.destination : entry.destination).split("/").filter((part) => part !== "").length;
+    posix.normalize(entry.kind === "bind" ? entry.mount.destination : entry.destination).split("/").filter((part) => part !== "").length;
   return all.map((entry, index) => ({ entry, index })).sort((a, b) => depth(a.entry) - depth(b.entry) || a.index - b.index).map(({ entry }) => entry);
 }
 
