@@ -28,7 +28,7 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
   const workingDir = options.sandbox === "none" ? options.cwd : sandboxWorkingDir({ ...options.shape, cwd: options.cwd });
   if (options.sandbox === "bwrap") checkMountPoints({ ...options.shape, cwd: options.cwd });
   const view = options.sandbox === "none" ? HOST_VIEW : sandboxView({ ...options.shape, cwd: options.cwd });
-  await resolveCommand(program ?? "", options.env["PATH"] ?? "", workingDir, view);
+  await resolveCommand(program ?? "", options.setenv["PATH"] ?? options.env["PATH"] ?? "", workingDir, view);
 
   const backend = await openLocalStore(options.cacheDir).catch((error: Error) => {
     throw new ToolError(`cannot use the cache directory ${options.cacheDir}: ${error.message}`, undefined, { cause: error });
