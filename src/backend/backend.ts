@@ -35,4 +35,38 @@ export interface Backend {
   updateActionResult(actionDigest: BlobDigest, result: ActionResult, signal: AbortSignal): Promise<void>;
   /** Releases what the backend holds open. */
   close(): Promise<void>;
+  /** What the backend supports, asked once at start; absent for a backend with no limits of its own. */
+  capabilities?(signal: AbortSignal): Promise<BackendCapabilities>;
+  /** Stores many small blobs in one round trip; one status per item, in order. */
+  batchUpdateBlobs?(items: readonly BatchItem[], signal: AbortSignal): Promise<ItemStatus[]>;
+  /** Reads many small blobs in one round trip; one result per digest, in order. */
+  batchReadBlobs?(digests: readonly BlobDigest[], signal: AbortSignal): Promise<BatchReadResult[]>;
+}
+
+/** Limits and switches a backend reports. */
+export interface BackendCapabilities {
+  /** Largest batch the backend takes, when it has a limit. */
+  readonly maxBatchTotalSizeBytes?: number;
+  /** Largest blob the backend takes, when it has a limit. */
+  readonly maxBlobSizeBytes?: number;
+  /** Whether the backend's action cache takes updates. */
+  readonly actionCacheUpdate: boolean;
+}
+
+/** A blob to store in a batch. */
+export interface BatchItem {
+  readonly digest: BlobDigest;
+  readonly data: Uint8Array;
+}
+
+/** The outcome for one item of a batch, as a google.rpc.Status body (code 0 is OK). */
+export interface ItemStatus {
+  readonly code: number;
+  readonly message: string;
+}
+
+/** One blob read in a batch: its data when the status is OK. */
+export interface BatchReadResult {
+  readonly status: ItemStatus;
+  readonly data?: Uint8Array;
 }

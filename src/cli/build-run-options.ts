@@ -2,7 +2,8 @@
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { defaultCacheDir } from "../run/cache-dir.js";
-import type { RunOptions, SandboxKind } from "../run/run-options.js";
+import type { RemoteOptions } from "../backend/remote/open-remote-backend.js";
+import type { RunOptions, SandboxKind, ServerSettings } from "../run/run-options.js";
 import { ToolError } from "../run/tool-error.js";
 import type { Mount } from "../sandbox/bwrap-args.js";
 import type { RawSettings } from "./option-table.js";
@@ -20,9 +21,7 @@ export interface RunContext {
 
 /** Checks `settings` and builds the options of a run of `command`. */
 export function buildRunOptions(settings: RawSettings, command: readonly string[], context: RunContext): RunOptions {
-  for (const key of ["cacheDir", "root", "logFile", "statsJson"] as const) {
-    if (settings[key] === "") throw new ToolError(`${flagOf(key)} must not be empty`);
-  }
+  if (settings.root === "") throw new ToolError("--root must not be empty");
   const socketPath = settings.socketPath ?? "/run/reapi.sock";
   checkSocketPath(socketPath);
   const sandbox = parseSandboxKind(settings.sandbox ?? "bwrap");
@@ -49,11 +48,9 @@ export function buildRunOptions(settings: RawSettings, command: readonly string[
   }
 
   return {
+    ...buildServerSettings(settings, context),
     command,
-    cacheDir: settings.cacheDir === undefined ? defaultCacheDir(context.env) : resolve(context.cwd, settings.cacheDir),
     socketPath,
-    instanceName: settings.instance ?? "",
-    policy: { actionCacheUpdate: settings.actionCacheEnableUpdate ?? false },
     sandbox,
     shape: {
       root,
@@ -68,6 +65,20 @@ export function buildRunOptions(settings: RawSettings, command: readonly string[
     cwd: context.cwd,
     env: inheritedEnvironment(settings, context.env),
     setenv: assignments(settings.setenv ?? []),
+  };
+}
+
+/** Checks the options `run` and `serve` share and builds their settings. */
+export function buildServerSettings(settings: RawSettings, context: RunContext): ServerSettings {
+  for (const key of ["cacheDir", "logFile", "statsJson", "remote", "accessTokenFile", "serverCert", "clientCert", "clientKey"] as const) {
+    if (settings[key] === "") throw new ToolError(`${flagOf(key)} must not be empty`);
+  }
+  const path = (value: string | undefined) => (value === undefined ? undefined : resolve(context.cwd, value));
+  return {
+    cacheDir: settings.cacheDir === undefined ? defaultCacheDir(context.env) : resolve(context.cwd, settings.cacheDir),
+    ...(settings.remote !== undefined ? { remote: remoteOptions(settings, path) } : {}),
+    instanceName: settings.instance ?? "",
+    policy: { actionCacheUpdate: settings.actionCacheEnableUpdate ?? false },
     maxBlobSizeBytes: settings.maxBlobSize === undefined ? Number.MAX_SAFE_INTEGER : parseSize("--max-blob-size", settings.maxBlobSize),
     observability: {
       verbose: settings.verbose ?? false,
@@ -76,6 +87,24 @@ export function buildRunOptions(settings: RawSettings, command: readonly string[
       ...(settings.statsJson !== undefined ? { statsJson: resolve(context.cwd, settings.statsJson) } : {}),
     },
   };
+}
+
+/** The upstream's options; file paths resolved, the URL itself checked when the backend opens. */
+function remoteOptions(settings: RawSettings, path: (value: string | undefined) => string | undefined): RemoteOptions {
+  const files = { serverCertFile: path(settings.serverCert), clientCertFile: path(settings.clientCert), clientKeyFile: path(settings.clientKey), accessTokenFile: path(settings.accessTokenFile) };
+  return {
+    url: settings.remote as string,
+    instanceName: settings.remoteInstance ?? "",
+    connectTimeoutMs: parseSeconds("--connect-timeout", settings.connectTimeout ?? "10") * 1000,
+    ...Object.fromEntries(Object.entries(files).filter(([, value]) => value !== undefined)),
+  };
+}
+
+function parseSeconds(flag: string, text: string): number {
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || Number(text) <= 0) {
+    throw new ToolError(`${flag} takes a positive number of seconds, got ${JSON.stringify(text)}`);
+  }
+  return Number(text);
 }
 
 /** The environment the command inherits: everything, or a minimal PATH with --clearenv; less --unsetenv. */

@@ -2,6 +2,7 @@
 import { Builtins, Cli } from "clipanion";
 import { ExitStatus } from "../run/tool-error.js";
 import { RunCommand } from "./run-command.js";
+import { ServeCommand } from "./serve-command.js";
 import { VersionCommand } from "./version-command.js";
 
 /** The program's version, as package.json gives it (replaced at bundle time). */
@@ -15,6 +16,7 @@ export function createCli(): Cli {
     binaryVersion: typeof BST_CAS_RUN_VERSION === "string" ? BST_CAS_RUN_VERSION : "0.0.0-dev",
   });
   cli.register(RunCommand);
+  cli.register(ServeCommand);
   cli.register(Builtins.HelpCommand);
   cli.register(VersionCommand);
   return cli;

@@ -42,6 +42,13 @@ export interface RawSettings {
   logFile?: string | undefined;
   stats?: boolean | undefined;
   statsJson?: string | undefined;
+  remote?: string | undefined;
+  remoteInstance?: string | undefined;
+  serverCert?: string | undefined;
+  clientCert?: string | undefined;
+  clientKey?: string | undefined;
+  accessTokenFile?: string | undefined;
+  connectTimeout?: string | undefined;
 }
 
 /** The option table; the command, the environment reader and the docs all follow it. */
@@ -50,6 +57,13 @@ export const OPTION_TABLE: readonly OptionRow[] = [
   { key: "socketPath", flag: "--socket-path", env: "BST_CAS_RUN_SOCKET_PATH", kind: "string", arg: "PATH", defaultText: "/run/reapi.sock", description: "where the socket appears in the sandbox (under /run or /tmp)" },
   { key: "instance", flag: "--instance", env: "BST_CAS_RUN_INSTANCE", kind: "string", arg: "NAME", defaultText: "(empty)", description: "the only REAPI instance name clients may use" },
   { key: "actionCacheEnableUpdate", flag: "--action-cache-enable-update", env: "BST_CAS_RUN_ACTION_CACHE_ENABLE_UPDATE", kind: "boolean", defaultText: "off", description: "allow ActionCache/UpdateActionResult (and set RECC_CACHE_UPLOAD_LOCAL_BUILD)" },
+  { key: "remote", flag: "--remote", env: "BST_CAS_RUN_REMOTE", kind: "string", arg: "URL", defaultText: "the embedded store", description: "serve from an upstream REAPI server: unix:/path, grpc://host:port or grpcs://host:port" },
+  { key: "remoteInstance", flag: "--remote-instance", env: "BST_CAS_RUN_REMOTE_INSTANCE", kind: "string", arg: "NAME", defaultText: "(empty)", description: "the instance name used upstream, whatever the sandboxed client uses" },
+  { key: "serverCert", flag: "--server-cert", env: "BST_CAS_RUN_SERVER_CERT", kind: "string", arg: "FILE", defaultText: "system CAs", description: "PEM certificate the upstream's TLS certificate must chain to" },
+  { key: "clientCert", flag: "--client-cert", env: "BST_CAS_RUN_CLIENT_CERT", kind: "string", arg: "FILE", defaultText: "", description: "PEM client certificate for mutual TLS with the upstream" },
+  { key: "clientKey", flag: "--client-key", env: "BST_CAS_RUN_CLIENT_KEY", kind: "string", arg: "FILE", defaultText: "", description: "PEM private key of --client-cert" },
+  { key: "accessTokenFile", flag: "--access-token-file", env: "BST_CAS_RUN_ACCESS_TOKEN_FILE", kind: "string", arg: "FILE", defaultText: "", description: "send the token in FILE to the upstream as a bearer token" },
+  { key: "connectTimeout", flag: "--connect-timeout", env: "BST_CAS_RUN_CONNECT_TIMEOUT", kind: "string", arg: "SECONDS", defaultText: "10", description: "how long the upstream may take to answer at start" },
   { key: "sandbox", flag: "--sandbox", env: "BST_CAS_RUN_SANDBOX", kind: "string", arg: "bwrap|none", defaultText: "bwrap", description: "`none` runs the command on the host, the socket at its real path" },
   { key: "root", flag: "--root", env: "BST_CAS_RUN_ROOT", kind: "string", arg: "DIR", defaultText: "/", description: "directory shown read-only as / in the sandbox; the working directory is then not bound" },
   { key: "bind", flag: "--bind", env: "BST_CAS_RUN_BIND", kind: "list", arg: "SRC[:DEST]", defaultText: "", description: "bind a host path writable (repeatable)" },

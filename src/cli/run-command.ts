@@ -1,5 +1,6 @@
 // The default command: `bst-cas-run [options] -- <cmd> [args...]`.
 import { Command, Option } from "clipanion";
+import { ServerOptionsCommand } from "./server-options-command.js";
 import { runSandboxed } from "../run/run.js";
 import { buildRunOptions } from "./build-run-options.js";
 import type { RawSettings } from "./option-table.js";
@@ -7,7 +8,7 @@ import { reportFailure } from "./report-failure.js";
 import { mergeEnvironment } from "./settings.js";
 
 /** Runs a command in the sandbox with the filtering REAPI socket. */
-export class RunCommand extends Command {
+export class RunCommand extends ServerOptionsCommand {
   static override paths = [Command.Default];
 
   static override usage = Command.Usage({
@@ -32,10 +33,7 @@ export class RunCommand extends Command {
     ],
   });
 
-  cacheDir = Option.String("--cache-dir", { description: "directory of the embedded store (default: $XDG_CACHE_HOME/bst-cas-run)" });
   socketPath = Option.String("--socket-path", { description: "where the socket appears in the sandbox (default: /run/reapi.sock)" });
-  instance = Option.String("--instance", { description: "the only REAPI instance name clients may use (default: empty)" });
-  actionCacheEnableUpdate = Option.Boolean("--action-cache-enable-update", { description: "allow ActionCache/UpdateActionResult" });
   sandbox = Option.String("--sandbox", { description: "bwrap (default) or none: run on the host with the socket at its real path" });
   root = Option.String("--root", { description: "directory shown read-only as / (the working directory is then not bound)" });
   bind = Option.Array("--bind", { description: "bind SRC[:DEST] writable (repeatable)" });
@@ -49,21 +47,14 @@ export class RunCommand extends Command {
   setenv = Option.Array("--setenv", { description: "set NAME=VALUE for the command (repeatable)" });
   unsetenv = Option.Array("--unsetenv", { description: "remove NAME from the command's environment (repeatable)" });
   clearenv = Option.Boolean("--clearenv", { description: "empty environment but a minimal PATH and the recc variables" });
-  maxBlobSize = Option.String("--max-blob-size", { description: "refuse blobs larger than SIZE (bytes, or with K, M, G, T)" });
-  verbose = Option.Boolean("-v,--verbose", { description: "log one line per call to stderr" });
-  logFile = Option.String("--log-file", { description: "append one line per call to FILE" });
-  stats = Option.Boolean("--stats", { description: "print a summary of the calls to stderr at exit" });
-  statsJson = Option.String("--stats-json", { description: "write the call summary as JSON to FILE at exit" });
 
   command = Option.Rest({ required: 1 });
 
   /** The options as given on the command line. */
   flags(): RawSettings {
     return {
-      cacheDir: this.cacheDir,
+      ...this.serverFlags(),
       socketPath: this.socketPath,
-      instance: this.instance,
-      actionCacheEnableUpdate: this.actionCacheEnableUpdate,
       sandbox: this.sandbox,
       root: this.root,
       bind: this.bind,
@@ -77,11 +68,6 @@ export class RunCommand extends Command {
       setenv: this.setenv,
       unsetenv: this.unsetenv,
       clearenv: this.clearenv,
-      maxBlobSize: this.maxBlobSize,
-      verbose: this.verbose,
-      logFile: this.logFile,
-      stats: this.stats,
-      statsJson: this.statsJson,
     };
   }
 

@@ -1,21 +1,31 @@
 // The settings of one `bst-cas-run -- <cmd>` run, after the command line has been checked.
+import type { RemoteOptions } from "../backend/remote/open-remote-backend.js";
 import type { PolicyFlags } from "../policy/method-table.js";
 import type { SandboxShape } from "../sandbox/bwrap-args.js";
 
 /** How the command is isolated: bubblewrap, or not at all (already sandboxed elsewhere). */
 export type SandboxKind = "bwrap" | "none";
 
-/** Everything a run needs; built by the CLI layer. */
-export interface RunOptions {
-  /** The command and its arguments. */
-  readonly command: readonly string[];
-  /** The embedded store's directory. */
+/** What a filtering server needs, for `run` and `serve` alike; built by the CLI layer. */
+export interface ServerSettings {
+  /** The embedded store's directory (unused with `remote`). */
   readonly cacheDir: string;
-  /** Where the socket appears inside the sandbox (ignored with sandbox `none`). */
-  readonly socketPath: string;
+  /** The upstream to forward to instead of the embedded store. */
+  readonly remote?: RemoteOptions;
   /** The instance name the sandboxed client must use. */
   readonly instanceName: string;
   readonly policy: PolicyFlags;
+  /** Largest blob accepted, in bytes. */
+  readonly maxBlobSizeBytes: number;
+  readonly observability: Observability;
+}
+
+/** Everything a run needs; built by the CLI layer. */
+export interface RunOptions extends ServerSettings {
+  /** The command and its arguments. */
+  readonly command: readonly string[];
+  /** Where the socket appears inside the sandbox (ignored with sandbox `none`). */
+  readonly socketPath: string;
   readonly sandbox: SandboxKind;
   readonly shape: SandboxShape;
   /** The caller's working directory. */
@@ -24,9 +34,6 @@ export interface RunOptions {
   readonly env: NodeJS.ProcessEnv;
   /** --setenv assignments: applied last, over the recc variables too. */
   readonly setenv: Readonly<Record<string, string>>;
-  /** Largest blob accepted, in bytes. */
-  readonly maxBlobSizeBytes: number;
-  readonly observability: Observability;
 }
 
 /** Where calls are logged and summarized. */

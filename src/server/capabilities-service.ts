@@ -15,7 +15,9 @@ export function registerCapabilitiesService(router: ConnectRouter, server: Serve
     return {
       cacheCapabilities: {
         digestFunctions: [DigestFunction_Value.SHA256],
-        actionCacheUpdateCapabilities: { updateEnabled: server.flags.actionCacheUpdate },
+        actionCacheUpdateCapabilities: {
+          updateEnabled: server.flags.actionCacheUpdate && (server.backendCapabilities?.actionCacheUpdate ?? true),
+        },
         maxBatchTotalSizeBytes: BigInt(server.limits.maxBatchTotalSizeBytes),
         symlinkAbsolutePathStrategy: SymlinkAbsolutePathStrategy_Value.ALLOWED,
         ...(server.limits.maxBlobSizeBytes < Number.MAX_SAFE_INTEGER

@@ -1,5 +1,6 @@
 // ContentAddressableStorage: FindMissingBlobs, BatchUpdateBlobs, BatchReadBlobs and GetTree.
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import type { Backend, BatchItem, BatchReadResult, ItemStatus } from "../backend/backend.js";
 import { ContentAddressableStorage } from "../gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { parseDigest, toWireDigest, type BlobDigest } from "../policy/digest.js";
 import { checkInstanceName } from "../policy/instance-name.js";
@@ -29,22 +30,26 @@ export function registerCasService(router: ConnectRouter, server: ServerContext)
       request.requests.reduce((sum, item) => sum + item.data.byteLength, 0),
       limits.maxBatchTotalSizeBytes,
     );
-    const responses = [];
+    // Items that fail validation get their own status; the rest go to the backend together.
+    const statuses: (ItemStatus | undefined)[] = [];
+    const valid: { index: number; item: BatchItem }[] = [];
     for (const [index, item] of request.requests.entries()) {
-      let status;
       try {
         if (item.compressor !== 0) {
           throw new ConnectError(`requests[${index}]: compressed uploads are not supported`, Code.InvalidArgument);
         }
         const digest = parseDigest(item.digest, `requests[${index}].digest`, limits.maxBlobSizeBytes);
-        await backend.writeBlob(digest, [item.data], context.signal);
-        status = { code: OK, message: "" };
+        valid.push({ index, item: { digest, data: item.data } });
+        statuses.push(undefined);
       } catch (error) {
-        status = statusOf(error);
+        statuses.push(statusOf(error));
       }
-      responses.push({ digest: item.digest, status });
     }
-    return { responses };
+    const results = await updateBlobs(backend, valid.map(({ item }) => item), context.signal);
+    valid.forEach(({ index }, at) => (statuses[index] = results[at]));
+    return {
+      responses: request.requests.map((item, index) => ({ digest: item.digest, status: statuses[index] ?? { code: OK, message: "" } })),
+    };
   });
 
   router.rpc(methods.batchReadBlobs, async (request, context) => {
@@ -54,16 +59,13 @@ export function registerCasService(router: ConnectRouter, server: ServerContext)
       digests.reduce((sum, digest) => sum + digest.sizeBytes, 0),
       limits.maxBatchTotalSizeBytes,
     );
-    const responses = [];
-    for (const digest of digests) {
-      try {
-        const data = await readWholeBlob(backend, digest, context.signal);
-        responses.push({ digest: toWireDigest(digest), data, status: { code: OK, message: "" } });
-      } catch (error) {
-        responses.push({ digest: toWireDigest(digest), status: statusOf(error) });
-      }
-    }
-    return { responses };
+    const results = await readBlobs(backend, digests, context.signal);
+    return {
+      responses: digests.map((digest, index) => {
+        const result = results[index] as BatchReadResult;
+        return { digest: toWireDigest(digest), status: result.status, ...(result.data !== undefined ? { data: result.data } : {}) };
+      }),
+    };
   });
 
   router.rpc(methods.getTree, (request, context) => {
@@ -71,6 +73,37 @@ export function registerCasService(router: ConnectRouter, server: ServerContext)
     const root: BlobDigest = parseDigest(request.rootDigest, "root_digest", limits.maxBatchTotalSizeBytes);
     return getTree(backend, root, request.pageSize, request.pageToken, context.signal);
   });
+}
+
+/** Stores `items` with the backend's batch call when it has one, else one blob at a time. */
+async function updateBlobs(backend: Backend, items: readonly BatchItem[], signal: AbortSignal): Promise<ItemStatus[]> {
+  if (items.length === 0) return [];
+  if (backend.batchUpdateBlobs !== undefined) return backend.batchUpdateBlobs(items, signal);
+  const statuses: ItemStatus[] = [];
+  for (const item of items) {
+    try {
+      await backend.writeBlob(item.digest, [item.data], signal);
+      statuses.push({ code: OK, message: "" });
+    } catch (error) {
+      statuses.push(statusOf(error));
+    }
+  }
+  return statuses;
+}
+
+/** Reads `digests` with the backend's batch call when it has one, else one blob at a time. */
+async function readBlobs(backend: Backend, digests: readonly BlobDigest[], signal: AbortSignal): Promise<BatchReadResult[]> {
+  if (digests.length === 0) return [];
+  if (backend.batchReadBlobs !== undefined) return backend.batchReadBlobs(digests, signal);
+  const results: BatchReadResult[] = [];
+  for (const digest of digests) {
+    try {
+      results.push({ status: { code: OK, message: "" }, data: await readWholeBlob(backend, digest, signal) });
+    } catch (error) {
+      results.push({ status: statusOf(error) });
+    }
+  }
+  return results;
 }
 
 function checkBatchTotal(total: number, limit: number): void {

@@ -1,10 +1,12 @@
-// The filtering REAPI server: Connect over cleartext HTTP/2 on a UNIX socket, never TCP.
-import { createServer, type Http2Session } from "node:http2";
+// The filtering REAPI server: Connect over HTTP/2 on a UNIX socket (or TLS TCP for `serve`).
 import { chmod } from "node:fs/promises";
+import { createSecureServer, createServer, type Http2SecureServer, type Http2Server, type Http2Session } from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { CallObserver } from "./observe/call-record.js";
 import { createObservingInterceptor } from "./observe/observing-interceptor.js";
 import { createRefusalHandler, type RefusalListener } from "./refusal-handler.js";
+import { captureRequestMetadata } from "./request-metadata.js";
+import { requireBearerToken } from "./require-token.js";
 import { registerAllowedMethods } from "./routes.js";
 import type { ServerContext } from "./server-context.js";
 
@@ -13,27 +15,37 @@ const WINDOW_BYTES = 16 * 1024 * 1024;
 /** Largest request message read: a 4 MiB batch plus its framing. */
 const READ_MAX_BYTES = 4 * 1024 * 1024 + 1024 * 1024;
 
+/** Where the server listens: a UNIX socket (the sandbox's), or TLS on TCP (`serve --listen`). */
+export type ListenAddress =
+  | { readonly kind: "unix"; readonly path: string }
+  | { readonly kind: "tls"; readonly host: string; readonly port: number; readonly cert: string; readonly key: string };
+
 /** Options for {@link startReapiServer}. */
 export interface ReapiServerOptions extends ServerContext {
-  /** Absolute path of the UNIX socket to create; its directory must exist and be private. */
-  readonly socketPath: string;
+  readonly listen: ListenAddress;
+  /** When set, every call must carry `authorization: Bearer <token>`. */
+  readonly requiredToken?: string;
   /** Told about every call, served or refused, when it ends. */
   readonly observe?: CallObserver;
 }
 
 /** A running server. */
 export interface ReapiServer {
-  readonly socketPath: string;
+  /** The socket path, or host:port for TLS (with the port the system chose when 0 was asked). */
+  readonly address: string;
   /** Stops listening, ends every open connection and resolves once all are gone. */
   close(): Promise<void>;
 }
 
-/** Starts the server and resolves once it listens on `options.socketPath`. */
+/** Starts the server and resolves once it listens. */
 export async function startReapiServer(options: ReapiServerOptions): Promise<ReapiServer> {
-  const handler = connectNodeAdapter({
+  const connectHandler = connectNodeAdapter({
     routes: (router) => registerAllowedMethods(router, options),
     fallback: createRefusalHandler(options.flags, observeRefusal(options.observe)),
-    interceptors: options.observe !== undefined ? [createObservingInterceptor(options.observe)] : [],
+    interceptors: [
+      ...(options.observe !== undefined ? [createObservingInterceptor(options.observe)] : []),
+      captureRequestMetadata,
+    ],
     // Clients offer gzip; compressing blob data costs more than it saves on a local socket.
     acceptCompression: [],
     readMaxBytes: READ_MAX_BYTES,
@@ -41,7 +53,13 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
     grpc: true,
     grpcWeb: false,
   });
-  const server = createServer({ settings: { initialWindowSize: WINDOW_BYTES } }, handler);
+  const handler = options.requiredToken !== undefined ? requireBearerToken(options.requiredToken, connectHandler) : connectHandler;
+  const settings = { initialWindowSize: WINDOW_BYTES };
+  const listen = options.listen;
+  const server: Http2Server | Http2SecureServer =
+    listen.kind === "unix"
+      ? createServer({ settings }, handler)
+      : createSecureServer({ settings, cert: listen.cert, key: listen.key, allowHTTP1: false }, handler);
   const sessions = new Set<Http2Session>();
   server.on("session", (session: Http2Session) => {
     sessions.add(session);
@@ -52,15 +70,24 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.socketPath, () => {
+    const ready = () => {
       server.off("error", reject);
       resolve();
-    });
+    };
+    if (listen.kind === "unix") server.listen(listen.path, ready);
+    else server.listen(listen.port, listen.host, ready);
   });
-  await chmod(options.socketPath, 0o600);
+  let address: string;
+  if (listen.kind === "unix") {
+    await chmod(listen.path, 0o600);
+    address = listen.path;
+  } else {
+    const bound = server.address();
+    address = `${listen.host}:${typeof bound === "object" && bound !== null ? bound.port : listen.port}`;
+  }
 
   return {
-    socketPath: options.socketPath,
+    address,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const session of sessions) session.destroy();

@@ -1,5 +1,5 @@
 // What every service handler of the filtering server shares: backend, policy and limits.
-import type { Backend } from "../backend/backend.js";
+import type { Backend, BackendCapabilities } from "../backend/backend.js";
 import type { PolicyFlags } from "../policy/method-table.js";
 
 /** Limits the server enforces and advertises. */
@@ -23,4 +23,14 @@ export interface ServerContext {
   /** The one instance name the sandboxed client may use. */
   readonly instanceName: string;
   readonly limits: ServerLimits;
+  /** What the backend reported at start (upstreams); absent for the embedded store. */
+  readonly backendCapabilities?: BackendCapabilities;
+}
+
+/** The limits to enforce: ours, narrowed by what the backend can take. */
+export function effectiveLimits(ours: ServerLimits, backend: BackendCapabilities | undefined): ServerLimits {
+  return {
+    maxBatchTotalSizeBytes: Math.min(ours.maxBatchTotalSizeBytes, backend?.maxBatchTotalSizeBytes ?? Number.MAX_SAFE_INTEGER),
+    maxBlobSizeBytes: Math.min(ours.maxBlobSizeBytes, backend?.maxBlobSizeBytes ?? Number.MAX_SAFE_INTEGER),
+  };
 }

@@ -1,0 +1,68 @@
+// Opens the upstream backend: reads credentials, connects, and checks the upstream answers.
+import { readFile } from "node:fs/promises";
+import { ConnectError } from "@connectrpc/connect";
+import { ToolError } from "../../run/tool-error.js";
+import { codeName } from "../../server/observe/call-stats.js";
+import type { BackendCapabilities } from "../backend.js";
+import { RemoteBackend } from "./remote-backend.js";
+import { parseRemoteUrl } from "./remote-url.js";
+import { createUpstreamTransport, type UpstreamCredentials } from "./upstream-transport.js";
+
+/** What --remote and its companion options say. */
+export interface RemoteOptions {
+  readonly url: string;
+  /** The instance name used upstream. */
+  readonly instanceName: string;
+  readonly serverCertFile?: string;
+  readonly clientCertFile?: string;
+  readonly clientKeyFile?: string;
+  readonly accessTokenFile?: string;
+  /** How long the first contact may take. */
+  readonly connectTimeoutMs: number;
+}
+
+/** An open upstream and what it reported at start. */
+export interface OpenedRemote {
+  readonly backend: RemoteBackend;
+  readonly capabilities: BackendCapabilities;
+}
+
+/**
+ * Connects to the upstream and asks its capabilities. Throws a ToolError (exit 125) with one
+ * line naming the address when it cannot be reached in time or refuses us.
+ */
+export async function openRemoteBackend(options: RemoteOptions): Promise<OpenedRemote> {
+  const address = parseRemoteUrl(options.url);
+  if (address.kind !== "tcp" || !address.tls) {
+    for (const [flag, value] of [["--server-cert", options.serverCertFile], ["--client-cert", options.clientCertFile], ["--client-key", options.clientKeyFile]] as const) {
+      if (value !== undefined) throw new ToolError(`${flag} needs a grpcs:// --remote`);
+    }
+  }
+  if ((options.clientCertFile === undefined) !== (options.clientKeyFile === undefined)) {
+    throw new ToolError("--client-cert and --client-key go together");
+  }
+  const credentials: UpstreamCredentials = {
+    ...(options.serverCertFile !== undefined ? { serverCert: await readText("--server-cert", options.serverCertFile) } : {}),
+    ...(options.clientCertFile !== undefined ? { clientCert: await readText("--client-cert", options.clientCertFile) } : {}),
+    ...(options.clientKeyFile !== undefined ? { clientKey: await readText("--client-key", options.clientKeyFile) } : {}),
+    ...(options.accessTokenFile !== undefined ? { accessToken: (await readText("--access-token-file", options.accessTokenFile)).trim() } : {}),
+  };
+  const upstream = createUpstreamTransport(address, credentials);
+  const backend = new RemoteBackend(upstream.transport, options.instanceName, upstream.close);
+  try {
+    const capabilities = await backend.capabilities(AbortSignal.timeout(options.connectTimeoutMs));
+    return { backend, capabilities };
+  } catch (error) {
+    upstream.close();
+    const reason = error instanceof ConnectError ? `${codeName(error.code)}: ${error.rawMessage}` : error instanceof Error ? error.message : String(error);
+    throw new ToolError(`cannot use the upstream REAPI server at ${address.text}: ${reason}`, undefined, { cause: error });
+  }
+}
+
+async function readText(flag: string, path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    throw new ToolError(`${flag}: cannot read ${path}: ${(error as Error).message}`, undefined, { cause: error });
+  }
+}

@@ -1,0 +1,23 @@
+// Retries upstream calls that are safe to repeat when the upstream is briefly UNAVAILABLE.
+import { Code, ConnectError } from "@connectrpc/connect";
+
+/** How many times a call is tried in all, and the first pause between tries. */
+const ATTEMPTS = 4;
+const FIRST_DELAY_MS = 100;
+
+/** Runs `call`, retrying with exponential backoff and jitter while it fails with UNAVAILABLE. */
+export async function withRetry<T>(call: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const retryable = error instanceof ConnectError && error.code === Code.Unavailable;
+      if (!retryable || attempt >= ATTEMPTS || signal.aborted) throw error;
+      const delay = FIRST_DELAY_MS * 2 ** (attempt - 1) * (0.5 + Math.random());
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
+      });
+    }
+  }
+}

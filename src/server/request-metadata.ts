@@ -1,0 +1,21 @@
+// Carries the client's REAPI request-metadata header from a served call to the upstream calls it makes.
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Interceptor } from "@connectrpc/connect";
+
+/** The header REAPI clients use to describe themselves and their build (binary, base64 in gRPC). */
+export const REQUEST_METADATA_HEADER = "build.bazel.remote.execution.v2.requestmetadata-bin";
+
+const current = new AsyncLocalStorage<string>();
+
+/** Server interceptor: remembers the incoming call's request-metadata for the work the call does. */
+export const captureRequestMetadata: Interceptor = (next) => (request) => {
+  const value = request.header.get(REQUEST_METADATA_HEADER);
+  return value === null ? next(request) : current.run(value, () => next(request));
+};
+
+/** Client interceptor: sends the remembered request-metadata with an upstream call. */
+export const forwardRequestMetadata: Interceptor = (next) => (request) => {
+  const value = current.getStore();
+  if (value !== undefined && !request.header.has(REQUEST_METADATA_HEADER)) request.header.set(REQUEST_METADATA_HEADER, value);
+  return next(request);
+};
