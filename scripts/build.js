@@ -12,6 +12,7 @@ await build({
   format: "esm",
   target: "node20",
   sourcemap: "linked",
+  minify: true,
   legalComments: "none",
   define: { BST_CAS_RUN_VERSION: JSON.stringify(version) },
   // Bundled CommonJS dependencies call require(); give them one.
