@@ -6,6 +6,7 @@ import { ExitStatus, ToolError } from "../run/tool-error.js";
 import { buildBwrapArgs, type SandboxSpec } from "./bwrap-args.js";
 import { followBwrapStatus, type BwrapStatus } from "./bwrap-status.js";
 import { childPids } from "./child-pids.js";
+import { diagnoseBwrap } from "./diagnose-bwrap.js";
 
 /** The signals passed on to the command. */
 export const FORWARDED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
@@ -52,7 +53,8 @@ export async function launchSandbox(options: LaunchOptions): Promise<number> {
     });
     await statusDone;
     if (status.childPid === undefined) {
-      throw new ToolError(`the sandbox could not be set up (${bwrap} exited with status ${ended.code ?? ended.signal})`);
+      const hint = await diagnoseBwrap(bwrap, options.env);
+      throw new ToolError(`the sandbox could not be set up (${bwrap} exited with status ${ended.code ?? ended.signal})${hint ? `: ${hint}` : ""}`);
     }
     if (status.exitCode !== undefined) return status.exitCode;
     if (ended.signal !== null) return 128 + (constants.signals[ended.signal] ?? 0);

@@ -21,7 +21,7 @@ export interface ToolOptions {
  * Drops what tap's process tracking adds to every child's environment (NODE_OPTIONS and
  * _TAPJS_* variables), so the tool sees only the environment a test gives it.
  */
-const WITHOUT_TAP_ENV = 'for name in $(env | sed -n "s/^\\(_TAPJS[A-Za-z0-9_]*\\)=.*/\\1/p"); do unset "$name"; done; unset NODE_OPTIONS; exec "$@"';
+const WITHOUT_TAP_ENV = 'for name in $(/usr/bin/env | /bin/sed -n "s/^\\(_TAPJS[A-Za-z0-9_]*\\)=.*/\\1/p"); do unset "$name"; done; unset NODE_OPTIONS; exec "$@"';
 
 /** Starts `bst-cas-run args...`, for tests that signal or feed the running tool. */
 export function startTool(args: readonly string[], options: ToolOptions = {}) {

@@ -1,0 +1,40 @@
+// Mistakes a user can fix: one line on stderr naming the problem and the fix, exit status 125.
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import t from "tap";
+import { runTool } from "../helpers/run-tool.js";
+
+const FAKE_BWRAP_DIR = fileURLToPath(new URL("../fixtures/fake-bwrap", import.meta.url));
+
+t.test("user errors", async (t) => {
+  const dir = t.testdir({ "a-file": "not a directory\n", work: {} });
+  const runtime = mkdtempSync("/tmp/bcr-test-");
+  t.teardown(() => rmSync(runtime, { recursive: true, force: true }));
+  const { NODE_OPTIONS: _nodeOptions, ...inherited } = process.env;
+  const env = { ...inherited, XDG_RUNTIME_DIR: runtime, BST_CAS_RUN_CACHE_DIR: join(dir, "cache") };
+  const cases: { name: string; args: string[]; env?: NodeJS.ProcessEnv; stderr: RegExp }[] = [
+    { name: "unknown flag", args: ["--no-such-flag", "--", "true"], stderr: /^bst-cas-run: Unsupported option name \("--no-such-flag"\)\. \(see bst-cas-run --help\)$/ },
+    { name: "no command", args: [], stderr: /^bst-cas-run: Not enough positional arguments\. \(see bst-cas-run --help\)$/ },
+    { name: "conflicting flags", args: ["--sandbox", "none", "--share-net", "--", "true"], stderr: /^bst-cas-run: --sandbox none cannot be combined with sandbox options \(--share-net\)$/ },
+    { name: "socket path too long", args: ["--socket-path", `/run/${"s".repeat(120)}`, "--", "true"], stderr: /^bst-cas-run: --socket-path is 125 bytes, over the 107 a UNIX socket path may have$/ },
+    { name: "cache directory not usable", args: ["--cache-dir", join(dir, "a-file", "cache"), "--", "true"], stderr: /^bst-cas-run: cannot use the cache directory .*a-file\/cache: ENOTDIR/ },
+    { name: "bwrap not installed", args: ["--", "/bin/true"], env: { ...env, PATH: "/nonexistent" }, stderr: /^bst-cas-run: bwrap not found: install bubblewrap \(Debian\/Ubuntu: apt-get install bubblewrap\)$/ },
+    {
+      // A stand-in bwrap: user namespaces cannot be switched off for root on this machine.
+      name: "user namespaces unavailable",
+      args: ["--", "/bin/true"],
+      env: { ...env, PATH: `${FAKE_BWRAP_DIR}:/usr/bin:/bin` },
+      stderr: /bst-cas-run: the sandbox could not be set up \(bwrap exited with status 1\): user namespaces are not available here; where the command is already sandboxed, use --sandbox none$/,
+    },
+    { name: "bad upstream URL", args: ["--remote", "http://example", "--", "true"], stderr: /^bst-cas-run: --remote must be unix:\/path, grpc:\/\/host:port or grpcs:\/\/host:port, got "http:\/\/example"$/ },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, async (t) => {
+      const result = await runTool(c.args, { env: c.env ?? env, cwd: join(dir, "work") });
+      t.equal(result.exitCode, 125);
+      t.match(result.stderr, c.stderr);
+      if (c.name !== "user namespaces unavailable") t.equal(result.stderr.split("\n").length, 1, "one line");
+    });
+  }
+});
