@@ -1,9 +1,11 @@
 // The filtering REAPI server: Connect over HTTP/2 on a UNIX socket (or TLS TCP for `serve`).
 import { chmod } from "node:fs/promises";
+import { createServer as createHttp1Server } from "node:http";
 import { createSecureServer, createServer, type Http2SecureServer, type Http2Server, type Http2Session } from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { CallObserver } from "./observe/call-record.js";
 import { createObservingInterceptor } from "./observe/observing-interceptor.js";
+import { createProtocolSniffer, type SniffingServer } from "./protocol-sniffer.js";
 import { createRefusalHandler, type RefusalListener } from "./refusal-handler.js";
 import { captureRequestMetadata } from "./request-metadata.js";
 import { requireBearerToken } from "./require-token.js";
@@ -56,10 +58,12 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
   const handler = options.requiredToken !== undefined ? requireBearerToken(options.requiredToken, connectHandler) : connectHandler;
   const settings = { initialWindowSize: WINDOW_BYTES };
   const listen = options.listen;
-  const server: Http2Server | Http2SecureServer =
+  const http2Server: Http2Server | Http2SecureServer =
     listen.kind === "unix"
       ? createServer({ settings }, handler)
       : createSecureServer({ settings, cert: listen.cert, key: listen.key, allowHTTP1: false }, handler);
+  // On the socket, HTTP/1.1 clients (curl with JSON, the Connect protocol) are served too.
+  const server = listen.kind === "unix" ? createProtocolSniffer(http2Server as Http2Server, createHttp1Server(handler)) : http2Server;
   const sessions = new Set<Http2Session>();
   server.on("session", (session: Http2Session) => {
     sessions.add(session);
@@ -91,6 +95,7 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const session of sessions) session.destroy();
+      if (server !== http2Server) (server as SniffingServer).destroyConnections();
       await closed;
     },
   };
