@@ -1,15 +1,12 @@
 // Runs the command under bwrap, forwards signals to it, and reports how it ended.
 import { spawn } from "node:child_process";
-import { constants } from "node:os";
 import type { Readable } from "node:stream";
 import { ExitStatus, ToolError } from "../run/tool-error.js";
 import { buildBwrapArgs, type SandboxSpec } from "./bwrap-args.js";
 import { followBwrapStatus, type BwrapStatus } from "./bwrap-status.js";
+import { exitStatusOf, waitForChild } from "./child-exit.js";
 import { childPids } from "./child-pids.js";
 import { diagnoseBwrap } from "./diagnose-bwrap.js";
-
-/** The signals passed on to the command. */
-export const FORWARDED_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /** Options for {@link launchSandbox}. */
 export interface LaunchOptions {
@@ -37,31 +34,21 @@ export async function launchSandbox(options: LaunchOptions): Promise<number> {
   const status: BwrapStatus = {};
   const statusDone = followBwrapStatus(child.stdio[STATUS_FD] as Readable, status);
 
-  const forward = (signal: NodeJS.Signals): void => {
-    void forwardSignal(child.pid, status, signal);
-  };
-  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
-  try {
-    const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      child.once("error", reject);
-      child.once("close", (code, signal) => resolve({ code, signal }));
-    }).catch((error: NodeJS.ErrnoException) => {
+  const end = await waitForChild(child, (signal) => void forwardSignal(child.pid, status, signal)).catch(
+    (error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") {
         throw new ToolError(`${bwrap} not found: install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)`, ExitStatus.toolFailure, { cause: error });
       }
       throw new ToolError(`could not start ${bwrap}: ${error.message}`, ExitStatus.toolFailure, { cause: error });
-    });
-    await statusDone;
-    if (status.childPid === undefined) {
-      const hint = await diagnoseBwrap(bwrap, options.env);
-      throw new ToolError(`the sandbox could not be set up (${bwrap} exited with status ${ended.code ?? ended.signal})${hint ? `: ${hint}` : ""}`);
-    }
-    if (status.exitCode !== undefined) return status.exitCode;
-    if (ended.signal !== null) return 128 + (constants.signals[ended.signal] ?? 0);
-    return ended.code ?? ExitStatus.toolFailure;
-  } finally {
-    for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+    },
+  );
+  await statusDone;
+  if (status.childPid === undefined) {
+    const hint = await diagnoseBwrap(bwrap, options.env);
+    throw new ToolError(`the sandbox could not be set up (${bwrap} exited with status ${end.code ?? end.signal})${hint ? `: ${hint}` : ""}`);
   }
+  // bwrap reports the command's status (128+N after signal N); without it, bwrap's own end.
+  return status.exitCode ?? exitStatusOf(end);
 }
 
 /** Sends `signal` to the command: the children of bwrap's sandbox init, or bwrap itself before that. */
