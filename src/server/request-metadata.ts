@@ -7,10 +7,26 @@ export const REQUEST_METADATA_HEADER = "build.bazel.remote.execution.v2.requestm
 
 const current = new AsyncLocalStorage<string>();
 
-/** Server interceptor: remembers the incoming call's request-metadata for the work the call does. */
-export const captureRequestMetadata: Interceptor = (next) => (request) => {
+/**
+ * Server interceptor: remembers the incoming call's request-metadata for the work the call does,
+ * including the work a streaming response does each time the next message is pulled.
+ */
+export const captureRequestMetadata: Interceptor = (next) => async (request) => {
   const value = request.header.get(REQUEST_METADATA_HEADER);
-  return value === null ? next(request) : current.run(value, () => next(request));
+  if (value === null) return next(request);
+  const response = await current.run(value, () => next(request));
+  if (!response.stream) return response;
+  const messages = response.message[Symbol.asyncIterator]();
+  return {
+    ...response,
+    message: (async function* () {
+      for (;;) {
+        const step = await current.run(value, () => messages.next());
+        if (step.done === true) return;
+        yield step.value;
+      }
+    })(),
+  };
 };
 
 /** Client interceptor: sends the remembered request-metadata with an upstream call. */

@@ -1,7 +1,7 @@
 // The gRPC transport to the upstream server: UNIX socket or TCP, TLS, bearer token, keepalive.
 import { connect as connectSocket } from "node:net";
 import type { SecureClientSessionOptions } from "node:http2";
-import type { Interceptor, Transport } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { forwardRequestMetadata } from "../../server/request-metadata.js";
 import type { RemoteAddress } from "./remote-url.js";
@@ -24,6 +24,12 @@ const PING_TIMEOUT_MS = 10_000;
 const READ_MAX_BYTES = 5 * 1024 * 1024;
 const WINDOW_BYTES = 16 * 1024 * 1024;
 
+/**
+ * Node's errors for an upstream that is not there or went away. connect-node reports some of
+ * them as INTERNAL or ABORTED (a UNIX socket path with no server on it is ENOENT, for one).
+ */
+const CONNECTION_LOST = new Set(["ENOENT", "ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
+
 /** A transport and the means to close its connection. */
 export interface UpstreamTransport {
   readonly transport: Transport;
@@ -33,7 +39,7 @@ export interface UpstreamTransport {
 
 /** A transport for `address`, sending `credentials` and the sandboxed client's request metadata. */
 export function createUpstreamTransport(address: RemoteAddress, credentials: UpstreamCredentials): UpstreamTransport {
-  const interceptors: Interceptor[] = [forwardRequestMetadata];
+  const interceptors: Interceptor[] = [connectionLossIsUnavailable, forwardRequestMetadata];
   if (credentials.accessToken !== undefined) {
     const header = `Bearer ${credentials.accessToken}`;
     interceptors.push((next) => (request) => {
@@ -62,4 +68,44 @@ export function createUpstreamTransport(address: RemoteAddress, credentials: Ups
     acceptCompression: [],
   });
   return { transport, close: () => sessionManager.abort() };
+}
+
+/**
+ * Reports a refused or lost connection to the upstream as UNAVAILABLE, the code that calls
+ * for a retry, whether it ends the call or a response stream part way.
+ */
+const connectionLossIsUnavailable: Interceptor = (next) => async (request) => {
+  try {
+    const response = await next(request);
+    if (!response.stream) return response;
+    const messages = response.message;
+    return {
+      ...response,
+      message: (async function* () {
+        try {
+          yield* messages;
+        } catch (error) {
+          throw asUnavailable(error, request.signal);
+        }
+      })(),
+    };
+  } catch (error) {
+    throw asUnavailable(error, request.signal);
+  }
+};
+
+/**
+ * `error` as UNAVAILABLE when a system error about the connection caused it, or when the
+ * stream was cancelled without us asking (HTTP/2 cancels the streams of a session that dies).
+ * Anything else is returned unchanged.
+ */
+function asUnavailable(error: unknown, signal: AbortSignal): unknown {
+  if (!(error instanceof ConnectError) || error.code === Code.Unavailable) return error;
+  const unavailable = () => new ConnectError(error.rawMessage, Code.Unavailable, error.metadata, undefined, error);
+  if (error.code === Code.Canceled && !signal.aborted) return unavailable();
+  for (let cause: unknown = error.cause, depth = 0; cause instanceof Error && depth < 8; cause = cause.cause, depth++) {
+    const { code, syscall } = cause as NodeJS.ErrnoException;
+    if (typeof code === "string" && CONNECTION_LOST.has(code) && syscall !== undefined) return unavailable();
+  }
+  return error;
 }
