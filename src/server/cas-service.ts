@@ -6,11 +6,15 @@ import { parseDigest, toWireDigest, type BlobDigest } from "../policy/digest.js"
 import { checkInstanceName } from "../policy/instance-name.js";
 import { readWholeBlob } from "./read-whole-blob.js";
 import { getTree } from "./get-tree.js";
+import { mapConcurrently } from "./map-concurrently.js";
 import type { ServerContext } from "./server-context.js";
 import { statusOf } from "./status-of.js";
 
 /** The google.rpc.Status code for success (Connect's `Code` has no member for it). */
 const OK = 0;
+
+/** Blobs of one batch stored or read at once: enough to keep the file system's thread pool busy. */
+const BLOB_CONCURRENCY = 16;
 
 /** Registers the CAS methods on `router`. */
 export function registerCasService(router: ConnectRouter, server: ServerContext): void {
@@ -79,31 +83,27 @@ export function registerCasService(router: ConnectRouter, server: ServerContext)
 async function updateBlobs(backend: Backend, items: readonly BatchItem[], signal: AbortSignal): Promise<ItemStatus[]> {
   if (items.length === 0) return [];
   if (backend.batchUpdateBlobs !== undefined) return backend.batchUpdateBlobs(items, signal);
-  const statuses: ItemStatus[] = [];
-  for (const item of items) {
+  return mapConcurrently(items, BLOB_CONCURRENCY, async (item): Promise<ItemStatus> => {
     try {
       await backend.writeBlob(item.digest, [item.data], signal);
-      statuses.push({ code: OK, message: "" });
+      return { code: OK, message: "" };
     } catch (error) {
-      statuses.push(statusOf(error));
+      return statusOf(error);
     }
-  }
-  return statuses;
+  });
 }
 
 /** Reads `digests` with the backend's batch call when it has one, else one blob at a time. */
 async function readBlobs(backend: Backend, digests: readonly BlobDigest[], signal: AbortSignal): Promise<BatchReadResult[]> {
   if (digests.length === 0) return [];
   if (backend.batchReadBlobs !== undefined) return backend.batchReadBlobs(digests, signal);
-  const results: BatchReadResult[] = [];
-  for (const digest of digests) {
+  return mapConcurrently(digests, BLOB_CONCURRENCY, async (digest): Promise<BatchReadResult> => {
     try {
-      results.push({ status: { code: OK, message: "" }, data: await readWholeBlob(backend, digest, signal) });
+      return { status: { code: OK, message: "" }, data: await readWholeBlob(backend, digest, signal) };
     } catch (error) {
-      results.push({ status: statusOf(error) });
+      return { status: statusOf(error) };
     }
-  }
-  return results;
+  });
 }
 
 function checkBatchTotal(total: number, limit: number): void {
