@@ -80,6 +80,7 @@ export function buildServerSettings(settings: RawSettings, context: RunContext):
     instanceName: settings.instance ?? "",
     policy: { actionCacheUpdate: settings.actionCacheEnableUpdate ?? false },
     maxBlobSizeBytes: settings.maxBlobSize === undefined ? Number.MAX_SAFE_INTEGER : parseSize("--max-blob-size", settings.maxBlobSize),
+    ...(settings.cacheQuota !== undefined ? { cacheQuotaBytes: parseSize("--cache-quota", settings.cacheQuota) } : {}),
     observability: {
       verbose: settings.verbose ?? false,
       stats: settings.stats ?? false,

@@ -3,6 +3,9 @@ import { Builtins, Cli } from "clipanion";
 import { ExitStatus } from "../run/tool-error.js";
 import { RunCommand } from "./run-command.js";
 import { ServeCommand } from "./serve-command.js";
+import { StoreGcCommand } from "./store-gc-command.js";
+import { StoreStatsCommand } from "./store-stats-command.js";
+import { StoreVerifyCommand } from "./store-verify-command.js";
 import { VersionCommand } from "./version-command.js";
 
 /** The program's version, as package.json gives it (replaced at bundle time). */
@@ -17,6 +20,9 @@ export function createCli(): Cli {
   });
   cli.register(RunCommand);
   cli.register(ServeCommand);
+  cli.register(StoreStatsCommand);
+  cli.register(StoreGcCommand);
+  cli.register(StoreVerifyCommand);
   cli.register(Builtins.HelpCommand);
   cli.register(VersionCommand);
   return cli;

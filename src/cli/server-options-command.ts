@@ -5,6 +5,7 @@ import type { RawSettings } from "./option-table.js";
 /** Base class of `run` and `serve`: declares their common options once. */
 export abstract class ServerOptionsCommand extends Command {
   cacheDir = Option.String("--cache-dir", { description: "directory of the embedded store (default: $XDG_CACHE_HOME/bst-cas-run)" });
+  cacheQuota = Option.String("--cache-quota", { description: "keep the store's blobs under SIZE, evicting the least recently used (default: no limit)" });
   remote = Option.String("--remote", { description: "upstream REAPI server: unix:/path, grpc://host:port or grpcs://host:port" });
   remoteInstance = Option.String("--remote-instance", { description: "instance name used upstream" });
   serverCert = Option.String("--server-cert", { description: "PEM certificate the upstream's must chain to" });
@@ -24,6 +25,7 @@ export abstract class ServerOptionsCommand extends Command {
   serverFlags(): RawSettings {
     return {
       cacheDir: this.cacheDir,
+      cacheQuota: this.cacheQuota,
       remote: this.remote,
       remoteInstance: this.remoteInstance,
       serverCert: this.serverCert,

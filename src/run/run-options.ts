@@ -17,6 +17,8 @@ export interface ServerSettings {
   readonly policy: PolicyFlags;
   /** Largest blob accepted, in bytes. */
   readonly maxBlobSizeBytes: number;
+  /** Keep the embedded store's blobs under this many bytes (--cache-quota); no limit when absent. */
+  readonly cacheQuotaBytes?: number;
   readonly observability: Observability;
 }
 

@@ -1,9 +1,10 @@
-// ByteStream Read, Write and QueryWriteStatus, for CAS blob resource names only.
+// ByteStream Read, Write (resumable where the backend keeps partial uploads) and QueryWriteStatus, for CAS blob names only.
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import type { WriteRequest } from "../gen/google/bytestream/bytestream_pb.js";
 import { ByteStream } from "../gen/google/bytestream/bytestream_pb.js";
 import { checkInstanceName } from "../policy/instance-name.js";
 import { parseReadResourceName, parseWriteResourceName, type BlobResourceName } from "../policy/resource-name.js";
+import { supportsResumableUploads } from "../backend/local/resumable-uploads.js";
 import type { ServerContext } from "./server-context.js";
 
 /** Registers the ByteStream methods on `router`. */
@@ -44,9 +45,18 @@ export function registerByteStreamService(router: ConnectRouter, server: ServerC
     if (first.done === true) throw new ConnectError("Write received no requests", Code.InvalidArgument);
     const name = first.value.resourceName;
     const { digest } = parseName(name, "write");
-    if (first.value.writeOffset !== 0n) {
+    const offset = first.value.writeOffset;
+    if (offset < 0n || offset > BigInt(digest.sizeBytes)) {
+      throw new ConnectError(`write_offset ${offset} is outside the blob's ${digest.sizeBytes} bytes`, Code.InvalidArgument);
+    }
+    if (supportsResumableUploads(backend)) {
+      // Partial uploads are kept: the client may resume at the committed size (or start over at 0).
+      const status = await backend.writeUpload(name, digest, Number(offset), writeChunks(first.value, iterator, name, offset), context.signal);
+      return { committedSize: BigInt(status.committedSize) };
+    }
+    if (offset !== 0n) {
       throw new ConnectError(
-        `write_offset ${first.value.writeOffset}: this server keeps no partial uploads; start at 0`,
+        `write_offset ${offset}: this server keeps no partial uploads; start at 0`,
         Code.InvalidArgument,
       );
     }
@@ -55,12 +65,16 @@ export function registerByteStreamService(router: ConnectRouter, server: ServerC
       // The spec lets a server end a write early when it holds the blob already.
       return { committedSize: BigInt(digest.sizeBytes) };
     }
-    await backend.writeBlob(digest, writeChunks(first.value, iterator, name), context.signal);
+    await backend.writeBlob(digest, writeChunks(first.value, iterator, name, 0n), context.signal);
     return { committedSize: BigInt(digest.sizeBytes) };
   });
 
   router.rpc(methods.queryWriteStatus, async (request, context) => {
     const { digest } = parseName(request.resourceName, "write");
+    if (supportsResumableUploads(backend)) {
+      const status = await backend.queryUpload(request.resourceName, digest, context.signal);
+      return { committedSize: BigInt(status.committedSize), complete: status.complete };
+    }
     const missing = await backend.findMissingBlobs([digest], context.signal);
     if (missing.length > 0) {
       throw new ConnectError(`no upload of ${request.resourceName} is known`, Code.NotFound);
@@ -69,13 +83,14 @@ export function registerByteStreamService(router: ConnectRouter, server: ServerC
   });
 }
 
-/** The data of a Write stream, checking offsets, names and finish_write as they arrive. */
+/** The data of a Write stream from `startOffset` on, checking offsets, names and finish_write as they arrive. */
 async function* writeChunks(
   first: WriteRequest,
   rest: AsyncIterator<WriteRequest>,
   resourceName: string,
+  startOffset: bigint,
 ): AsyncIterable<Uint8Array> {
-  let offset = 0n;
+  let offset = startOffset;
   let request = first;
   for (;;) {
     if (request.resourceName !== "" && request.resourceName !== resourceName) {

@@ -1,7 +1,8 @@
 // The embedded store: SHA-256 blobs and action results in files under one directory.
 import { createHash } from "node:crypto";
 import { constants, createReadStream } from "node:fs";
-import { access, mkdir, readFile, stat } from "node:fs/promises";
+import { access, mkdir, readFile, rename, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
@@ -10,49 +11,94 @@ import {
 } from "../../gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import type { Backend, BlobChunks, ReadBlobOptions } from "../backend.js";
 import { EMPTY_BLOB_DIGEST, formatDigest, type BlobDigest } from "../../policy/digest.js";
+import { actionResultProblem, checkActionResultBlobs } from "./action-result-check.js";
 import { writeFileAtomically } from "./atomic-file.js";
-import { referencedBlobs } from "./referenced-blobs.js";
-import { actionResultPath, blobPath, storeLayout, tempPath, type StoreLayout } from "./store-layout.js";
+import { DEFAULT_TOUCH_INTERVAL_MS, touchIfStale } from "./blob-touch.js";
+import { isErrno } from "./errno.js";
+import { partialSize, receiveIntoPartial, type ResumableUploads, type UploadStatus } from "./resumable-uploads.js";
+import { DEFAULT_STALE_AGES, removeStaleTempFiles, type StaleAges } from "./stale-temp-files.js";
+import { StoreQuota } from "./store-quota.js";
+import { actionResultPath, blobPath, storeLayout, tempPath, uploadPath, type StoreLayout } from "./store-layout.js";
 import { checkDigest, writeVerified } from "./verified-writer.js";
 
 /** Size of the chunks a blob is read in. */
 const READ_CHUNK_BYTES = 1024 * 1024;
+/** Blobs looked up at once by findMissingBlobs. */
+const LOOKUP_BATCH = 64;
 
-/** Opens (creating if needed) the embedded store in `root`. */
-export async function openLocalStore(root: string): Promise<LocalStore> {
+/** How a store is opened. */
+export interface LocalStoreOptions {
+  /** Keep the blobs under this many bytes, evicting the least recently used; no limit when absent. */
+  readonly quotaBytes?: number;
+  /** A blob's mtime is moved to now on use at most this often (default one minute). */
+  readonly touchIntervalMs?: number;
+  /** Which leftovers in tmp/ are removed at open (default: temp files of dead writers after an hour, uploads after a day). */
+  readonly staleAges?: StaleAges;
+}
+
+/** Opens (creating if needed) the embedded store in `root`, removing stale temp files left by crashed writers. */
+export async function openLocalStore(root: string, options: LocalStoreOptions = {}): Promise<LocalStore> {
   const layout = storeLayout(root);
   for (const dir of [layout.casDir, layout.acDir, layout.tmpDir]) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
   }
   await access(layout.tmpDir, constants.W_OK);
-  return new LocalStore(layout);
+  await removeStaleTempFiles(layout, options.staleAges ?? DEFAULT_STALE_AGES);
+  const store = new LocalStore(layout, options.touchIntervalMs ?? DEFAULT_TOUCH_INTERVAL_MS);
+  if (options.quotaBytes !== undefined) await store.enableQuota(options.quotaBytes);
+  return store;
 }
 
-/** The embedded on-disk {@link Backend}. */
-export class LocalStore implements Backend {
-  /** Uploads in progress, by digest, so that concurrent uploads of one blob share one write. */
-  readonly #pendingWrites = new Map<string, Promise<void>>();
+/** The embedded on-disk {@link Backend}, with resumable ByteStream uploads. */
+export class LocalStore implements Backend, ResumableUploads {
+  /** Writes in progress, by hash, so that concurrent uploads of one blob share one write. */
+  readonly #pendingWrites = new Map<string, Promise<unknown>>();
+  /** Hashes this store has handed out, found or written: never evicted while it is open (kept only under a quota). */
+  readonly #protected = new Set<string>();
+  #quota: StoreQuota | undefined;
 
-  constructor(readonly layout: StoreLayout) {}
+  constructor(
+    readonly layout: StoreLayout,
+    readonly touchIntervalMs: number = DEFAULT_TOUCH_INTERVAL_MS,
+  ) {}
+
+  /** Starts keeping the blobs under `quotaBytes` (scans the store once). */
+  async enableQuota(quotaBytes: number): Promise<void> {
+    this.#quota = await StoreQuota.open(this.layout, quotaBytes);
+  }
+
+  /** The quota, when one is set. */
+  get quota(): StoreQuota | undefined {
+    return this.#quota;
+  }
 
   async findMissingBlobs(digests: readonly BlobDigest[], signal: AbortSignal): Promise<BlobDigest[]> {
     const missing: BlobDigest[] = [];
-    for (const digest of digests) {
+    for (let at = 0; at < digests.length; at += LOOKUP_BATCH) {
       signal.throwIfAborted();
-      if (!(await this.hasBlob(digest))) missing.push(digest);
+      const batch = digests.slice(at, at + LOOKUP_BATCH);
+      const present = await Promise.all(batch.map((digest) => this.hasBlob(digest)));
+      batch.forEach((digest, index) => {
+        if (!present[index]) missing.push(digest);
+      });
     }
     return missing;
   }
 
-  /** True when the store holds `digest` (always for the empty blob). */
+  /** True when the store holds `digest` (always for the empty blob); counts as a use of the blob. */
   async hasBlob(digest: BlobDigest): Promise<boolean> {
-    if (digest.hash === EMPTY_BLOB_DIGEST.hash && digest.sizeBytes === 0) return true;
+    if (isEmptyBlob(digest)) return true;
+    const path = blobPath(this.layout, digest);
+    let info;
     try {
-      const info = await stat(blobPath(this.layout, digest));
-      return info.size === digest.sizeBytes;
+      info = await stat(path);
     } catch {
       return false;
     }
+    if (info.size !== digest.sizeBytes) return false;
+    this.#protect(digest);
+    await touchIfStale(path, info.mtimeMs, this.touchIntervalMs);
+    return true;
   }
 
   async *readBlob(digest: BlobDigest, options: ReadBlobOptions): AsyncIterable<Uint8Array> {
@@ -67,12 +113,10 @@ export class LocalStore implements Backend {
       if (digest.hash === EMPTY_BLOB_DIGEST.hash) return;
       throw notFound(digest);
     }
+    if (!(await this.hasBlob(digest))) throw notFound(digest);
     const limit = options.limit ?? 0;
     const end = limit > 0 ? Math.min(digest.sizeBytes, offset + limit) : digest.sizeBytes;
-    if (end === offset) {
-      if (!(await this.hasBlob(digest))) throw notFound(digest);
-      return;
-    }
+    if (end === offset) return;
     const stream = createReadStream(blobPath(this.layout, digest), {
       start: offset,
       end: end - 1,
@@ -88,20 +132,7 @@ export class LocalStore implements Backend {
   }
 
   async writeBlob(digest: BlobDigest, chunks: BlobChunks, signal: AbortSignal): Promise<void> {
-    const key = formatDigest(digest);
-    const pending = this.#pendingWrites.get(key);
-    if (pending !== undefined) {
-      // Another upload of these bytes is under way: wait for it before reading ours.
-      await pending.catch(() => undefined);
-      return this.writeBlob(digest, chunks, signal);
-    }
-    const write = this.#writeUnlessPresent(digest, chunks, signal);
-    this.#pendingWrites.set(key, write);
-    try {
-      await write;
-    } finally {
-      if (this.#pendingWrites.get(key) === write) this.#pendingWrites.delete(key);
-    }
+    await this.#oncePerHash(digest, () => this.#writeUnlessPresent(digest, chunks, signal));
   }
 
   async #writeUnlessPresent(digest: BlobDigest, chunks: BlobChunks, signal: AbortSignal): Promise<void> {
@@ -110,9 +141,39 @@ export class LocalStore implements Backend {
       await verifyOnly(digest, chunks, signal);
       return;
     }
-    await writeFileAtomically(tempPath(this.layout, digest.hash), blobPath(this.layout, digest), (file) =>
-      writeVerified(file, digest, chunks, signal),
-    );
+    await this.#admit(digest, async () => {
+      await writeFileAtomically(tempPath(this.layout, digest.hash), blobPath(this.layout, digest), (file) =>
+        writeVerified(file, digest, chunks, signal),
+      );
+    });
+  }
+
+  async queryUpload(resourceName: string, digest: BlobDigest): Promise<UploadStatus> {
+    if (await this.hasBlob(digest)) return { committedSize: digest.sizeBytes, complete: true };
+    return { committedSize: await partialSize(uploadPath(this.layout, resourceName)), complete: false };
+  }
+
+  async writeUpload(
+    resourceName: string,
+    digest: BlobDigest,
+    writeOffset: number,
+    chunks: BlobChunks,
+    signal: AbortSignal,
+  ): Promise<UploadStatus> {
+    const complete: UploadStatus = { committedSize: digest.sizeBytes, complete: true };
+    if (await this.hasBlob(digest)) return complete;
+    return this.#oncePerHash(digest, async () => {
+      // Another upload of these bytes may have finished while this one waited.
+      if (await this.hasBlob(digest)) return complete;
+      const partial = uploadPath(this.layout, resourceName);
+      await this.#admit(digest, async () => {
+        await receiveIntoPartial(partial, digest, writeOffset, chunks, signal);
+        const final = blobPath(this.layout, digest);
+        await mkdir(dirname(final), { recursive: true });
+        await rename(partial, final);
+      });
+      return complete;
+    });
   }
 
   async getActionResult(actionDigest: BlobDigest, signal: AbortSignal): Promise<ActionResult | undefined> {
@@ -123,20 +184,31 @@ export class LocalStore implements Backend {
       if (isErrno(error, "ENOENT")) return undefined;
       throw error;
     }
-    const result = fromBinary(ActionResultSchema, bytes);
+    let result: ActionResult;
+    try {
+      result = fromBinary(ActionResultSchema, bytes);
+    } catch {
+      return undefined; // A damaged entry is a miss; `store verify` removes it.
+    }
     // An entry whose blobs are gone is a miss, never a result the client cannot use.
-    const missing = await this.findMissingBlobs(referencedBlobs(result), signal);
-    return missing.length === 0 ? result : undefined;
+    try {
+      const check = await checkActionResultBlobs(this, result, signal);
+      return actionResultProblem(check) === undefined ? result : undefined;
+    } catch (error) {
+      if (error instanceof ConnectError && (error.code === Code.NotFound || error.code === Code.InvalidArgument)) return undefined;
+      throw error;
+    }
   }
 
   async updateActionResult(actionDigest: BlobDigest, result: ActionResult, signal: AbortSignal): Promise<void> {
-    const missing = await this.findMissingBlobs(referencedBlobs(result), signal);
-    if (missing.length > 0) {
-      throw new ConnectError(
-        `the action result references ${missing.length} blob(s) the store lacks, e.g. ${formatDigest(missing[0] as BlobDigest)}`,
-        Code.FailedPrecondition,
-      );
+    let problem: ConnectError | undefined;
+    try {
+      problem = actionResultProblem(await checkActionResultBlobs(this, result, signal));
+    } catch (error) {
+      if (!(error instanceof ConnectError && error.code === Code.NotFound)) throw error;
+      problem = new ConnectError(`the action result references a blob the store lacks: ${error.rawMessage}`, Code.FailedPrecondition);
     }
+    if (problem !== undefined) throw problem;
     const bytes = toBinary(ActionResultSchema, result);
     await writeFileAtomically(
       tempPath(this.layout, `ac-${actionDigest.hash}`),
@@ -150,6 +222,47 @@ export class LocalStore implements Backend {
   async close(): Promise<void> {
     await Promise.allSettled(this.#pendingWrites.values());
   }
+
+  /** Runs `work` once no other write of the same hash is under way in this store. */
+  async #oncePerHash<T>(digest: BlobDigest, work: () => Promise<T>): Promise<T> {
+    for (;;) {
+      const pending = this.#pendingWrites.get(digest.hash);
+      if (pending === undefined) break;
+      await pending.catch(() => undefined);
+    }
+    const promise = work();
+    this.#pendingWrites.set(digest.hash, promise);
+    try {
+      return await promise;
+    } finally {
+      if (this.#pendingWrites.get(digest.hash) === promise) this.#pendingWrites.delete(digest.hash);
+    }
+  }
+
+  /** Writes a new blob within the quota: reserves room (evicting if needed), runs `store`, accounts for it. */
+  async #admit(digest: BlobDigest, store: () => Promise<void>): Promise<void> {
+    this.#protect(digest);
+    const quota = this.#quota;
+    if (quota === undefined) return store();
+    await quota.reserve(digest.sizeBytes, this.#isProtected);
+    let stored = false;
+    try {
+      await store();
+      stored = true;
+    } finally {
+      quota.release(digest.sizeBytes, stored);
+    }
+  }
+
+  #protect(digest: BlobDigest): void {
+    if (this.#quota !== undefined) this.#protected.add(digest.hash);
+  }
+
+  readonly #isProtected = (hash: string): boolean => this.#protected.has(hash);
+}
+
+function isEmptyBlob(digest: BlobDigest): boolean {
+  return digest.hash === EMPTY_BLOB_DIGEST.hash && digest.sizeBytes === 0;
 }
 
 function notFound(digest: BlobDigest): ConnectError {
@@ -165,8 +278,4 @@ async function verifyOnly(digest: BlobDigest, chunks: BlobChunks, signal: AbortS
     hash.update(chunk);
   }
   checkDigest(digest, size, hash.digest("hex"));
-}
-
-function isErrno(error: unknown, code: string): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
 }

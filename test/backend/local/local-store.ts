@@ -3,12 +3,12 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import t from "tap";
-import { create, equals } from "@bufbuild/protobuf";
+import { create, equals, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { openLocalStore, type LocalStore } from "../../../src/backend/local/local-store.js";
 import { blobPath } from "../../../src/backend/local/store-layout.js";
 import { EMPTY_BLOB_DIGEST, type BlobDigest } from "../../../src/policy/digest.js";
-import { ActionResultSchema } from "../../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
+import { ActionResultSchema, TreeSchema } from "../../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 
 const signal = new AbortController().signal;
 const digestOf = (data: Uint8Array): BlobDigest => ({ hash: createHash("sha256").update(data).digest("hex"), sizeBytes: data.byteLength });
@@ -201,11 +201,12 @@ for (const [label, shape] of [
 }
 
 t.test("action cache", async (t) => {
-  const out = Buffer.from("output file"), log = Buffer.from("stdout text"), tree = Buffer.from("a Tree message");
+  const out = Buffer.from("output file"), log = Buffer.from("stdout text"), inTree = Buffer.from("a file in the output tree");
+  const tree = Buffer.from(toBinary(TreeSchema, create(TreeSchema, { root: { files: [{ name: "f", digest: wire(digestOf(inTree)) }] } })));
   const action = digestOf(Buffer.from("an action"));
   const setUp = async (dir: string): Promise<LocalStore> => {
     const store = await fresh(dir);
-    for (const data of [out, log, tree]) await store.writeBlob(digestOf(data), [data], signal);
+    for (const data of [out, log, tree, inTree]) await store.writeBlob(digestOf(data), [data], signal);
     return store;
   };
   const result = create(ActionResultSchema, {
@@ -237,8 +238,11 @@ t.test("action cache", async (t) => {
     });
   }
 
-  for (const gone of [undefined, out, log, tree]) {
-    t.test(gone === undefined ? "stored and read back equal" : `miss once ${gone} is deleted`, async (t) => {
+  const blobsToDelete: Array<[string, Buffer | undefined]> = [
+    ["", undefined], ["the output file", out], ["stdout", log], ["the output Tree", tree], ["a file inside the Tree", inTree],
+  ];
+  for (const [label, gone] of blobsToDelete) {
+    t.test(gone === undefined ? "stored and read back equal" : `miss once ${label} is deleted`, async (t) => {
       const store = await setUp(t.testdir());
       await store.updateActionResult(action, result, signal);
       t.strictSame(await filesUnder(store.layout.tmpDir), [], "nothing in tmp/");
@@ -252,4 +256,24 @@ t.test("action cache", async (t) => {
       t.equal(back?.outputFiles[0]?.digest?.hash, digestOf(out).hash);
     });
   }
+});
+
+t.test("duplicate uploads of one blob in one store cost one write", async (t) => {
+  const store = await fresh(t.testdir());
+  const data = Buffer.alloc(2 * 1024 * 1024, 5);
+  const digest = digestOf(data);
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  async function* gated(): AsyncGenerator<Uint8Array> {
+    yield data.subarray(0, 1024 * 1024);
+    await gate;
+    yield data.subarray(1024 * 1024);
+  }
+  const writes = Array.from({ length: 10 }, () => store.writeBlob(digest, gated(), signal));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.equal((await filesUnder(store.layout.tmpDir)).length, 1, "one temp file while ten uploads are under way");
+  open();
+  await Promise.all(writes);
+  t.strictSame(await filesUnder(store.layout.casDir), [blobPath(store.layout, digest)]);
+  t.strictSame(await filesUnder(store.layout.tmpDir), []);
 });

@@ -1,0 +1,107 @@
+// Tests for src/backend/local/resumable-uploads.ts through LocalStore.writeUpload/queryUpload: partial uploads kept, resumed, checked.
+import { createHash } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import t from "tap";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { openLocalStore } from "../../../src/backend/local/local-store.js";
+import { supportsResumableUploads } from "../../../src/backend/local/resumable-uploads.js";
+import { blobPath, uploadPath } from "../../../src/backend/local/store-layout.js";
+import type { BlobDigest } from "../../../src/policy/digest.js";
+
+const signal = new AbortController().signal;
+const digestOf = (data: Uint8Array): BlobDigest => ({ hash: createHash("sha256").update(data).digest("hex"), sizeBytes: data.byteLength });
+const DATA = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff));
+const DIGEST = digestOf(DATA);
+const NAME = `uploads/u-1/blobs/${DIGEST.hash}/${DIGEST.sizeBytes}`;
+const codeOf = (work: Promise<unknown>): Promise<Code | string> =>
+  work.then(() => "resolved", (error: unknown) => (error instanceof ConnectError ? error.code : String(error)));
+
+/** Yields `parts`, then fails as a broken connection would. */
+async function* breaksAfter(...parts: Buffer[]): AsyncGenerator<Uint8Array> {
+  for (const part of parts) yield part;
+  throw new ConnectError("the client went away", Code.Canceled);
+}
+
+t.test("LocalStore offers resumable uploads", async (t) => {
+  t.equal(supportsResumableUploads(await openLocalStore(join(t.testdir(), "s"))), true);
+});
+
+t.test("a broken upload keeps its bytes; QueryWriteStatus tells them; the rest completes it", async (t) => {
+  const store = await openLocalStore(join(t.testdir(), "s"));
+  t.strictSame(await store.queryUpload(NAME, DIGEST), { committedSize: 0, complete: false }, "unknown upload: nothing yet");
+  t.equal(await codeOf(store.writeUpload(NAME, DIGEST, 0, breaksAfter(DATA.subarray(0, 1000), DATA.subarray(1000, 1200)), signal)), Code.Canceled);
+  t.strictSame(await store.queryUpload(NAME, DIGEST), { committedSize: 1200, complete: false });
+  t.equal(await store.hasBlob(DIGEST), false, "nothing visible yet");
+  t.equal(await codeOf(store.writeUpload(NAME, DIGEST, 1100, [DATA.subarray(1100)], signal)), Code.InvalidArgument, "another offset is refused");
+  t.strictSame(await store.queryUpload(NAME, DIGEST), { committedSize: 1200, complete: false }, "and loses nothing");
+  t.strictSame(await store.writeUpload(NAME, DIGEST, 1200, [DATA.subarray(1200, 2000), DATA.subarray(2000)], signal), { committedSize: 3000, complete: true });
+  t.ok((await readFile(blobPath(store.layout, DIGEST))).equals(DATA), "the blob is whole");
+  t.strictSame(await readdir(store.layout.tmpDir), [], "the partial file became the blob");
+  t.strictSame(await store.queryUpload(NAME, DIGEST), { committedSize: 3000, complete: true });
+});
+
+t.test("a partial upload survives the process: another store on the directory resumes it", async (t) => {
+  const root = join(t.testdir(), "s");
+  const first = await openLocalStore(root);
+  await codeOf(first.writeUpload(NAME, DIGEST, 0, breaksAfter(DATA.subarray(0, 500)), signal));
+  const second = await openLocalStore(root);
+  t.strictSame(await second.queryUpload(NAME, DIGEST), { committedSize: 500, complete: false });
+  await second.writeUpload(NAME, DIGEST, 500, [DATA.subarray(500)], signal);
+  t.equal(await second.hasBlob(DIGEST), true);
+});
+
+t.test("offset 0 starts over", async (t) => {
+  const store = await openLocalStore(join(t.testdir(), "s"));
+  await codeOf(store.writeUpload(NAME, DIGEST, 0, breaksAfter(Buffer.from("wrong bytes that will be dropped")), signal));
+  t.strictSame(await store.writeUpload(NAME, DIGEST, 0, [DATA], signal), { committedSize: 3000, complete: true });
+  t.ok((await readFile(blobPath(store.layout, DIGEST))).equals(DATA));
+});
+
+t.test("data proven wrong is INVALID_ARGUMENT and discarded", async (t) => {
+  const cases: Array<[string, Buffer[]]> = [
+    ["wrong hash at the end", [DATA.subarray(0, 2999), Buffer.from([0])]],
+    ["too many bytes", [DATA, Buffer.from([1])]],
+    ["too few bytes", [DATA.subarray(0, 10)]],
+  ];
+  for (const [name, chunks] of cases) {
+    t.test(name, async (t) => {
+      const store = await openLocalStore(join(t.testdir(), "s"));
+      t.equal(await codeOf(store.writeUpload(NAME, DIGEST, 0, chunks, signal)), Code.InvalidArgument);
+      t.strictSame(await readdir(store.layout.tmpDir), [], "the partial file is gone");
+      t.equal(await store.hasBlob(DIGEST), false);
+      t.strictSame(await store.queryUpload(NAME, DIGEST), { committedSize: 0, complete: false });
+    });
+  }
+});
+
+t.test("an upload of a blob already stored completes at once", async (t) => {
+  const store = await openLocalStore(join(t.testdir(), "s"));
+  await store.writeBlob(DIGEST, [DATA], signal);
+  let pulled = false;
+  const chunks = (async function* () {
+    pulled = true;
+    yield DATA;
+  })();
+  t.strictSame(await store.writeUpload(NAME, DIGEST, 0, chunks, signal), { committedSize: 3000, complete: true });
+  t.equal(pulled, false, "without reading the data");
+});
+
+t.test("concurrent uploads of one blob under different names: one write, all complete", async (t) => {
+  const store = await openLocalStore(join(t.testdir(), "s"));
+  const slow = async function* (): AsyncGenerator<Uint8Array> {
+    yield DATA.subarray(0, 1500);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    yield DATA.subarray(1500);
+  };
+  const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.writeUpload(`uploads/u-${i}/blobs/${DIGEST.hash}/3000`, DIGEST, 0, slow(), signal)));
+  t.strictSame(results, Array(8).fill({ committedSize: 3000, complete: true }));
+  t.strictSame(await readdir(store.layout.tmpDir), [], "no partial file left behind");
+  t.equal(uploadPath(store.layout, "a") !== uploadPath(store.layout, "b"), true);
+});
+
+t.test("uploads count against the quota", async (t) => {
+  const store = await openLocalStore(join(t.testdir(), "s"), { quotaBytes: 2000 });
+  t.equal(await codeOf(store.writeUpload(NAME, DIGEST, 0, [DATA], signal)), Code.ResourceExhausted);
+  t.equal(store.quota?.usedBytes, 0);
+});
