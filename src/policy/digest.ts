@@ -92,3 +92,13 @@ export function toWireDigest(digest: BlobDigest): { hash: string; sizeBytes: big
 function truncate(text: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
+
+/** The REAPI DigestFunction values this server accepts: unset (meaning SHA-256) and SHA256 (1). */
+const ACCEPTED_DIGEST_FUNCTIONS: ReadonlySet<number> = new Set([0, 1]);
+
+/** Throws INVALID_ARGUMENT when a request names a digest function other than SHA-256. */
+export function checkDigestFunction(digestFunction: number): void {
+  if (!ACCEPTED_DIGEST_FUNCTIONS.has(digestFunction)) {
+    throw new ConnectError(`digest_function ${digestFunction} is not supported: this server verifies SHA-256 only`, Code.InvalidArgument);
+  }
+}

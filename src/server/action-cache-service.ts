@@ -2,7 +2,7 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { ActionCache, ActionResultSchema } from "../gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
-import { formatDigest, parseDigest } from "../policy/digest.js";
+import { checkDigestFunction, formatDigest, parseDigest } from "../policy/digest.js";
 import { checkInstanceName } from "../policy/instance-name.js";
 import type { ServerContext } from "./server-context.js";
 
@@ -13,6 +13,7 @@ export function registerActionCacheService(router: ConnectRouter, server: Server
 
   router.rpc(methods.getActionResult, async (request, context) => {
     checkInstanceName(request.instanceName, server.instanceName);
+    checkDigestFunction(request.digestFunction);
     const actionDigest = parseDigest(request.actionDigest, "action_digest");
     const result = await backend.getActionResult(actionDigest, context.signal);
     if (result === undefined) {
@@ -24,6 +25,7 @@ export function registerActionCacheService(router: ConnectRouter, server: Server
   if (!server.flags.actionCacheUpdate) return;
   router.rpc(methods.updateActionResult, async (request, context) => {
     checkInstanceName(request.instanceName, server.instanceName);
+    checkDigestFunction(request.digestFunction);
     const actionDigest = parseDigest(request.actionDigest, "action_digest");
     const result = request.actionResult ?? create(ActionResultSchema);
     await backend.updateActionResult(actionDigest, result, context.signal);

@@ -2,7 +2,7 @@
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import type { Backend, BatchItem, BatchReadResult, ItemStatus } from "../backend/backend.js";
 import { ContentAddressableStorage } from "../gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
-import { parseDigest, toWireDigest, type BlobDigest } from "../policy/digest.js";
+import { checkDigestFunction, parseDigest, toWireDigest, type BlobDigest } from "../policy/digest.js";
 import { checkInstanceName } from "../policy/instance-name.js";
 import { readWholeBlob } from "./read-whole-blob.js";
 import { getTree } from "./get-tree.js";
@@ -23,6 +23,7 @@ export function registerCasService(router: ConnectRouter, server: ServerContext)
 
   router.rpc(methods.findMissingBlobs, async (request, context) => {
     checkInstanceName(request.instanceName, server.instanceName);
+    checkDigestFunction(request.digestFunction);
     const digests = request.blobDigests.map((digest, index) => parseDigest(digest, `blob_digests[${index}]`));
     const missing = await backend.findMissingBlobs(digests, context.signal);
     return { missingBlobDigests: missing.map(toWireDigest) };
@@ -30,6 +31,7 @@ export function registerCasService(router: ConnectRouter, server: ServerContext)
 
   router.rpc(methods.batchUpdateBlobs, async (request, context) => {
     checkInstanceName(request.instanceName, server.instanceName);
+    checkDigestFunction(request.digestFunction);
     checkBatchTotal(
       request.requests.reduce((sum, item) => sum + item.data.byteLength, 0),
       limits.maxBatchTotalSizeBytes,
@@ -58,6 +60,7 @@ export function registerCasService(router: ConnectRouter, server: ServerContext)
 
   router.rpc(methods.batchReadBlobs, async (request, context) => {
     checkInstanceName(request.instanceName, server.instanceName);
+    checkDigestFunction(request.digestFunction);
     const digests = request.digests.map((digest, index) => parseDigest(digest, `digests[${index}]`));
     checkBatchTotal(
       digests.reduce((sum, digest) => sum + digest.sizeBytes, 0),
@@ -74,6 +77,7 @@ export function registerCasService(router: ConnectRouter, server: ServerContext)
 
   router.rpc(methods.getTree, (request, context) => {
     checkInstanceName(request.instanceName, server.instanceName);
+    checkDigestFunction(request.digestFunction);
     const root: BlobDigest = parseDigest(request.rootDigest, "root_digest", limits.maxBatchTotalSizeBytes);
     return getTree(backend, root, request.pageSize, request.pageToken, context.signal);
   });

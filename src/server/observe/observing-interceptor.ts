@@ -18,7 +18,10 @@ export function createObservingInterceptor(observe: CallObserver): Interceptor {
       instanceName ??= instanceNameOf(message);
       bytesIn += payloadBytes(message);
     };
+    let finished = false;
     const finish = (error: unknown): void => {
+      if (finished) return;
+      finished = true;
       const code = error === undefined ? 0 : error instanceof ConnectError ? error.code : Code.Unknown;
       observe({
         method,
@@ -31,6 +34,9 @@ export function createObservingInterceptor(observe: CallObserver): Interceptor {
         milliseconds: performance.now() - started,
       });
     };
+
+    // A client that goes away ends the call, whatever the handler does next.
+    request.signal.addEventListener("abort", () => finish(new ConnectError("the client went away", Code.Canceled)), { once: true });
 
     if (request.stream) {
       const messages = request.message;

@@ -1,0 +1,116 @@
+// A bare gRPC client on node:http2 for hostile tests: any path, any framing, and a strict reading of the answer.
+import { connect as connectHttp2, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
+import { connect as connectSocket } from "node:net";
+
+/** A gRPC answer, or why it was not a well-formed one. */
+export interface RawGrpcAnswer {
+  /** The grpc-status; -1 when the answer was malformed or never came (see `malformed`). */
+  readonly code: number;
+  readonly details: string;
+  readonly messages: Buffer[];
+  /** Set when the server broke the gRPC protocol, or did not answer before the deadline. */
+  readonly malformed?: string;
+}
+
+/** A gRPC length-prefixed message (uncompressed). */
+export function frame(message: Uint8Array): Buffer {
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(message.byteLength, 1);
+  return Buffer.concat([header, message]);
+}
+
+/** One HTTP/2 connection (a channel) to a UNIX socket. */
+export function rawSession(socketPath: string): ClientHttp2Session {
+  const session = connectHttp2("http://localhost", { createConnection: () => connectSocket(socketPath) });
+  session.on("error", () => undefined);
+  return session;
+}
+
+/** Splits a response body into its length-prefixed messages; undefined when the framing is broken. */
+function unframe(body: Buffer): Buffer[] | undefined {
+  const messages: Buffer[] = [];
+  for (let at = 0; at < body.byteLength; ) {
+    if (at + 5 > body.byteLength || body[at] !== 0) return undefined;
+    const length = body.readUInt32BE(at + 1);
+    if (at + 5 + length > body.byteLength) return undefined;
+    messages.push(body.subarray(at + 5, at + 5 + length));
+    at += 5 + length;
+  }
+  return messages;
+}
+
+function decodeMessage(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * Sends `payload` (already framed, or deliberately misframed) as a gRPC call to `path` and
+ * checks the answer strictly: HTTP 200, a gRPC content type, well-framed messages and exactly
+ * one grpc-status between 0 and 16, in the headers of a trailers-only answer or in the trailers.
+ */
+export function rawGrpcCall(
+  session: ClientHttp2Session,
+  path: string,
+  payload: Buffer,
+  options: { deadlineMs?: number; headers?: Record<string, string> } = {},
+): Promise<RawGrpcAnswer> {
+  return new Promise((resolve) => {
+    let headers: IncomingHttpHeaders | undefined;
+    let trailers: IncomingHttpHeaders | undefined;
+    const chunks: Buffer[] = [];
+    let settled = false;
+    const finish = (answer: RawGrpcAnswer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(answer);
+    };
+    const stream = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc",
+      te: "trailers",
+      ...options.headers,
+    });
+    const timer = setTimeout(() => {
+      stream.close();
+      finish({ code: -1, details: "", messages: [], malformed: "no answer before the deadline" });
+    }, options.deadlineMs ?? 15_000);
+    stream.on("response", (received) => (headers = received));
+    stream.on("trailers", (received) => (trailers = received));
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    // A server may reset the stream once it has answered (before reading the whole request):
+    // the answer counts, the reset does not.
+    let streamError = "";
+    stream.on("error", (error) => (streamError = `: ${String(error)}`));
+    stream.on("close", () => {
+      if (headers === undefined) {
+        finish({ code: -1, details: "", messages: [], malformed: `the stream closed without an answer (RST ${stream.rstCode})${streamError}` });
+        return;
+      }
+      const status = trailers?.["grpc-status"] ?? headers["grpc-status"];
+      const message = String(trailers?.["grpc-message"] ?? headers["grpc-message"] ?? "");
+      const messages = unframe(Buffer.concat(chunks));
+      const problem =
+        Number(headers[":status"]) !== 200
+          ? `HTTP ${headers[":status"]}`
+          : !String(headers["content-type"] ?? "").startsWith("application/grpc")
+            ? `content-type ${headers["content-type"]}`
+            : typeof status !== "string" || !/^([0-9]|1[0-6])$/.test(status)
+              ? `grpc-status ${JSON.stringify(status)}${streamError}`
+              : messages === undefined
+                ? "badly framed response messages"
+                : undefined;
+      finish(
+        problem === undefined
+          ? { code: Number(status), details: decodeMessage(message), messages: messages ?? [] }
+          : { code: -1, details: decodeMessage(message), messages: [], malformed: problem },
+      );
+    });
+    stream.end(payload);
+  });
+}
