@@ -1,6 +1,13 @@
 // Entry point: builds the command line interface and runs it with the process's arguments.
 import { Builtins, Cli } from "clipanion";
 import { ExitStatus } from "../run/tool-error.js";
+import { AcGetCommand } from "./ac-get-command.js";
+import { AcPutCommand } from "./ac-put-command.js";
+import { CapabilitiesCommand } from "./capabilities-command.js";
+import { clientUsageStatus } from "./cas-client-command.js";
+import { CasGetCommand } from "./cas-get-command.js";
+import { CasMissingCommand } from "./cas-missing-command.js";
+import { CasPutCommand } from "./cas-put-command.js";
 import { RunCommand } from "./run-command.js";
 import { ServeCommand } from "./serve-command.js";
 import { StoreGcCommand } from "./store-gc-command.js";
@@ -20,6 +27,12 @@ export function createCli(): Cli {
   });
   cli.register(RunCommand);
   cli.register(ServeCommand);
+  cli.register(CasPutCommand);
+  cli.register(CasGetCommand);
+  cli.register(CasMissingCommand);
+  cli.register(AcGetCommand);
+  cli.register(AcPutCommand);
+  cli.register(CapabilitiesCommand);
   cli.register(StoreStatsCommand);
   cli.register(StoreGcCommand);
   cli.register(StoreVerifyCommand);
@@ -38,6 +51,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
     process.stderr.write(`bst-cas-run: ${message} (see bst-cas-run --help)\n`);
     process.exitCode = ExitStatus.toolFailure;
+    process.exitCode = clientUsageStatus(argv) ?? process.exitCode;
     return;
   }
   process.exitCode = await cli.run(command, Cli.defaultContext);

@@ -1,4 +1,5 @@
 // ContentAddressableStorage: FindMissingBlobs, BatchUpdateBlobs, BatchReadBlobs and GetTree.
+import { setMaxListeners } from "node:events";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import type { Backend, BatchItem, BatchReadResult, ItemStatus } from "../backend/backend.js";
 import { ContentAddressableStorage } from "../gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
@@ -87,6 +88,7 @@ export function registerCasService(router: ConnectRouter, server: ServerContext)
 async function updateBlobs(backend: Backend, items: readonly BatchItem[], signal: AbortSignal): Promise<ItemStatus[]> {
   if (items.length === 0) return [];
   if (backend.batchUpdateBlobs !== undefined) return backend.batchUpdateBlobs(items, signal);
+  allowConcurrentListeners(signal);
   return mapConcurrently(items, BLOB_CONCURRENCY, async (item): Promise<ItemStatus> => {
     try {
       await backend.writeBlob(item.digest, [item.data], signal);
@@ -101,6 +103,7 @@ async function updateBlobs(backend: Backend, items: readonly BatchItem[], signal
 async function readBlobs(backend: Backend, digests: readonly BlobDigest[], signal: AbortSignal): Promise<BatchReadResult[]> {
   if (digests.length === 0) return [];
   if (backend.batchReadBlobs !== undefined) return backend.batchReadBlobs(digests, signal);
+  allowConcurrentListeners(signal);
   return mapConcurrently(digests, BLOB_CONCURRENCY, async (digest): Promise<BatchReadResult> => {
     try {
       return { status: { code: OK, message: "" }, data: await readWholeBlob(backend, digest, signal) };
@@ -108,6 +111,11 @@ async function readBlobs(backend: Backend, digests: readonly BlobDigest[], signa
       return { status: statusOf(error) };
     }
   });
+}
+
+/** Each blob's file operation listens on the call's signal; that many at once is expected, not a leak. */
+function allowConcurrentListeners(signal: AbortSignal): void {
+  setMaxListeners(BLOB_CONCURRENCY * 4, signal);
 }
 
 function checkBatchTotal(total: number, limit: number): void {

@@ -1,0 +1,62 @@
+// What every client command shares: --server and --instance, the connection, and failure reporting.
+import { Command, Option } from "clipanion";
+import { ClientStatus } from "../client/exit-status.js";
+import { resolveEndpoint } from "../client/endpoint.js";
+import { startProgress, type Progress } from "../client/progress.js";
+import { connectReapi, type ReapiClients } from "../client/reapi-clients.js";
+import { reportClientFailure } from "./cas-report-failure.js";
+
+/** The first words of the client commands' paths. */
+const CLIENT_COMMAND_WORDS: ReadonlySet<string> = new Set(["cas", "ac", "capabilities"]);
+
+/** The exit status for a command line clipanion cannot parse: 2 for the client commands, undefined for the others. */
+export function clientUsageStatus(argv: readonly string[]): number | undefined {
+  return argv[0] !== undefined && CLIENT_COMMAND_WORDS.has(argv[0]) ? ClientStatus.usage : undefined;
+}
+
+/** Text shared by the client commands' help. */
+export const CLIENT_DETAILS = `
+      The server is the socket of the surrounding bst-cas-run sandbox (REAPI_SOCKET, instance
+      RECC_INSTANCE), or \`--server\` unix:/path, grpc://host:port or grpcs://host:port.
+
+      Exit status: 0 done or found, 1 not found, 2 usage error or no server, 3 the server or a
+      local file failed, 4 the server refused (PERMISSION_DENIED), 5 data did not match its digest.
+`;
+
+/** A command that talks to a REAPI endpoint. */
+export abstract class ClientCommand extends Command {
+  server = Option.String("--server", { description: "REAPI server: unix:/path, grpc://host:port or grpcs://host:port (default: $REAPI_SOCKET)" });
+  instance = Option.String("--instance", { description: "instance name (default: $RECC_INSTANCE with the sandbox's socket, else empty)" });
+
+  /** The command's name in messages, e.g. "cas put". */
+  protected abstract readonly commandName: string;
+
+  /** Connects, runs `body`, closes, and turns failures into a one-line message and exit status. */
+  protected async withClients(body: (clients: ReapiClients) => Promise<number>): Promise<number> {
+    let clients: ReapiClients | undefined;
+    try {
+      clients = connectReapi(resolveEndpoint({ server: this.server, instance: this.instance }, process.env), this.commandName);
+      return await body(clients);
+    } catch (error) {
+      return this.fail(error);
+    } finally {
+      clients?.close();
+    }
+  }
+
+  /** Reports `error` in one line on stderr and returns its exit status. */
+  protected fail(error: unknown): number {
+    return reportClientFailure(error, this.context.stderr, this.commandName);
+  }
+
+  /** A transfer meter on stderr, drawn only when stderr is a terminal. */
+  protected progress(label: string, totalBytes?: number): Progress {
+    const stderr = this.context.stderr as NodeJS.WritableStream & { isTTY?: boolean };
+    return startProgress({ label, stream: stderr, ...(totalBytes !== undefined ? { totalBytes } : {}) });
+  }
+
+  /** Writes a line (or a JSON value) to stdout. */
+  protected print(value: string | object): void {
+    this.context.stdout.write(typeof value === "string" ? `${value}\n` : `${JSON.stringify(value)}\n`);
+  }
+}
