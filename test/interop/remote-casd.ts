@@ -1,14 +1,12 @@
 // buildbox-casd as the --remote upstream: recc, casupload and casdownload through it; the policy holds in front of it.
-import { createCipheriv, createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { chmod, lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
 import grpc from "@grpc/grpc-js";
 import t from "tap";
 import { startCasd } from "../helpers/casd.js";
 import { callRaw, codeName } from "../helpers/grpc-call.js";
 import { inSidRoot, sidRoot } from "../helpers/peers.js";
+import { describeTree, sha256File, writePseudoRandomFile, writeTree } from "../helpers/trees.js";
 import { runClient, runTool } from "../helpers/run-tool.js";
 
 const HELLO_C = '#include <stdio.h>\nint main(void) { puts("hello from casd"); return 0; }\n';
@@ -52,8 +50,8 @@ t.test("casupload and casdownload move 256 MiB and 1,000 files through to casd a
   const casd = await startCasd(t);
   const dir = t.testdir({ work: {} });
   const work = join(dir, "work");
-  await writePseudoRandomFile(join(work, "big.bin"), BIG_FILE_BYTES);
-  await writeTree(join(work, "tree"), 1000);
+  await writePseudoRandomFile(join(work, "big.bin"), BIG_FILE_BYTES, 9);
+  await writeTree(join(work, "tree"), 1000, "casd file");
   const statsPath = join(dir, "stats.json");
   const tool = ["--remote", `unix:${casd.socketPath}`, ...inSidRoot(root, work), "--stats-json", statsPath, "--"];
   const remote = "--remote=unix:/run/reapi.sock";
@@ -135,42 +133,3 @@ async function casdHas(cacheDir: string, hash: string): Promise<boolean> {
   return stat(casdBlobPath(cacheDir, hash)).then(() => true, () => false);
 }
 
-/** Writes `size` deterministic pseudo-random bytes without holding them in memory. */
-async function writePseudoRandomFile(path: string, size: number): Promise<void> {
-  const cipher = createCipheriv("aes-256-ctr", Buffer.alloc(32, 9), Buffer.alloc(16));
-  const chunk = Buffer.alloc(1024 * 1024);
-  async function* chunks() {
-    for (let written = 0; written < size; written += chunk.length) yield cipher.update(chunk);
-  }
-  await pipeline(chunks(), createWriteStream(path));
-}
-
-/** `files` small files spread over nested directories, with an executable and a symlink. */
-async function writeTree(top: string, files: number): Promise<void> {
-  for (let index = 0; index < files; index++) {
-    const sub = join(top, `d${index % 10}`, `e${index % 7}`);
-    await mkdir(sub, { recursive: true });
-    await writeFile(join(sub, `file-${index}.txt`), `casd file ${index}\n`.repeat((index % 5) + 1));
-  }
-  await chmod(join(top, "d0", "e0", "file-0.txt"), 0o755);
-  await symlink("d1/e1/file-1.txt", join(top, "link-to-file-1"));
-}
-
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  await pipeline(createReadStream(path), hash);
-  return hash.digest("hex");
-}
-
-/** Every entry below `top` with its kind, executable bit, content hash or link target. */
-async function describeTree(top: string): Promise<Record<string, string>> {
-  const entries: Record<string, string> = {};
-  for (const name of (await readdir(top, { recursive: true })).map(String).sort()) {
-    const path = join(top, name);
-    const info = await lstat(path);
-    if (info.isSymbolicLink()) entries[name] = `link ${await readlink(path)}`;
-    else if (info.isDirectory()) entries[name] = "dir";
-    else entries[name] = `file ${(info.mode & 0o111) !== 0 ? "x" : "-"} ${createHash("sha256").update(await readFile(path)).digest("hex")}`;
-  }
-  return entries;
-}
