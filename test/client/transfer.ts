@@ -1,6 +1,6 @@
 // The client layer against the real server in process: batches and ByteStream up, FindMissingBlobs skips, the tree comes back identical.
 import { createHash } from "node:crypto";
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
@@ -16,6 +16,7 @@ import { materialiseTree } from "../../src/client/tree-materialise.js";
 import { uploadBlobSet } from "../../src/client/upload.js";
 import type { CallRecord } from "../../src/server/observe/call-record.js";
 import { startInProcessServer } from "../helpers/in-process-server.js";
+import { describeTree } from "../helpers/trees.js";
 
 const BATCH_LIMIT = 4096;
 const silent = () => startProgress({ label: "", stream: { isTTY: false, write: () => true } });
@@ -77,17 +78,3 @@ function sha256(data: Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-/** Every entry below `top` with its kind, executable bit, content hash or link target. */
-async function describeTree(top: string, prefix = ""): Promise<Record<string, string>> {
-  // By hand, with lstat: readdir's `recursive` may follow symlinks to directories.
-  const entries: Record<string, string> = {};
-  for (const name of (await readdir(join(top, prefix))).sort()) {
-    const relative = prefix === "" ? name : join(prefix, name);
-    const path = join(top, relative);
-    const info = await lstat(path);
-    if (info.isSymbolicLink()) entries[relative] = `link ${await readlink(path)}`;
-    else if (info.isDirectory()) Object.assign(entries, { [relative]: "dir" }, await describeTree(top, relative));
-    else entries[relative] = `file ${(info.mode & 0o100) !== 0 ? "x" : "-"} ${sha256(await readFile(path))}`;
-  }
-  return entries;
-}

@@ -1,10 +1,11 @@
 // The cas, ac and capabilities commands inside a real bst-cas-run sandbox, finding the socket through REAPI_SOCKET.
 import { createCipheriv, createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { chmod, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import t, { type Test } from "tap";
 import { BIN, REPO_ROOT, runTool } from "../helpers/run-tool.js";
+import { describeTree } from "../helpers/trees.js";
 
 /** A runtime dir, cache dir, working dir and environment for a series of runs sharing one store. */
 function freshStore(t: Test) {
@@ -184,17 +185,3 @@ function sha256(data: Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-/** Every entry below `top` with its kind, executable bit, content hash or link target. */
-async function describeTree(top: string, prefix = ""): Promise<Record<string, string>> {
-  // By hand, with lstat: readdir's `recursive` may follow symlinks to directories.
-  const entries: Record<string, string> = {};
-  for (const name of (await readdir(join(top, prefix))).sort()) {
-    const relative = prefix === "" ? name : join(prefix, name);
-    const path = join(top, relative);
-    const info = await lstat(path);
-    if (info.isSymbolicLink()) entries[relative] = `link ${await readlink(path)}`;
-    else if (info.isDirectory()) Object.assign(entries, { [relative]: "dir" }, await describeTree(top, relative));
-    else entries[relative] = `file ${(info.mode & 0o100) !== 0 ? "x" : "-"} ${sha256(await readFile(path))}`;
-  }
-  return entries;
-}

@@ -1,12 +1,13 @@
 // cas put prints the digests buildbox's casupload computes; trees cross between our commands, casupload/casdownload and buildbox-casd intact.
 import { createCipheriv, createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { chmod, lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import t from "tap";
 import { startCasd } from "../helpers/casd.js";
 import { inSidRoot, sidRoot } from "../helpers/peers.js";
 import { BIN, REPO_ROOT, runTool } from "../helpers/run-tool.js";
+import { describeTree } from "../helpers/trees.js";
 
 /** The built CLI and its modules, visible in the sandbox even when the clone is under /tmp. */
 const VISIBLE = ["dist", "bin", "node_modules"].flatMap((name) => ["--ro-bind", join(REPO_ROOT, name)]);
@@ -117,17 +118,3 @@ async function writeTree(top: string): Promise<void> {
   execFileSync("mkfifo", [join(top, "sub", "fifo")]);
 }
 
-/** Every file, directory and symlink below `top` (FIFOs and sockets left out) with executable bit, content hash or target. */
-async function describeTree(top: string, prefix = ""): Promise<Record<string, string>> {
-  // By hand, with lstat: readdir's `recursive` may follow symlinks to directories.
-  const entries: Record<string, string> = {};
-  for (const name of (await readdir(join(top, prefix))).sort()) {
-    const relative = prefix === "" ? name : join(prefix, name);
-    const path = join(top, relative);
-    const info = await lstat(path);
-    if (info.isSymbolicLink()) entries[relative] = `link ${await readlink(path)}`;
-    else if (info.isDirectory()) Object.assign(entries, { [relative]: "dir" }, await describeTree(top, relative));
-    else if (info.isFile()) entries[relative] = `file ${(info.mode & 0o100) !== 0 ? "x" : "-"} ${createHash("sha256").update(await readFile(path)).digest("hex")}`;
-  }
-  return entries;
-}
