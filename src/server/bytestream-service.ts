@@ -6,6 +6,7 @@ import { checkInstanceName } from "../policy/instance-name.js";
 import { parseReadResourceName, parseWriteResourceName, type BlobResourceName } from "../policy/resource-name.js";
 import { supportsResumableUploads } from "../backend/local/resumable-uploads.js";
 import type { ServerContext } from "./server-context.js";
+import { untilAborted } from "../util/until-aborted.js";
 
 /** Registers the ByteStream methods on `router`. */
 export function registerByteStreamService(router: ConnectRouter, server: ServerContext): void {
@@ -51,7 +52,7 @@ export function registerByteStreamService(router: ConnectRouter, server: ServerC
     }
     if (supportsResumableUploads(backend)) {
       // Partial uploads are kept: the client may resume at the committed size (or start over at 0).
-      const status = await backend.writeUpload(name, digest, Number(offset), writeChunks(first.value, iterator, name, offset), context.signal);
+      const status = await backend.writeUpload(name, digest, Number(offset), writeChunks(first.value, iterator, name, offset, context.signal), context.signal);
       return { committedSize: BigInt(status.committedSize) };
     }
     if (offset !== 0n) {
@@ -65,7 +66,7 @@ export function registerByteStreamService(router: ConnectRouter, server: ServerC
       // The spec lets a server end a write early when it holds the blob already.
       return { committedSize: BigInt(digest.sizeBytes) };
     }
-    await backend.writeBlob(digest, writeChunks(first.value, iterator, name, 0n), context.signal);
+    await backend.writeBlob(digest, writeChunks(first.value, iterator, name, 0n, context.signal), context.signal);
     return { committedSize: BigInt(digest.sizeBytes) };
   });
 
@@ -83,12 +84,17 @@ export function registerByteStreamService(router: ConnectRouter, server: ServerC
   });
 }
 
-/** The data of a Write stream from `startOffset` on, checking offsets, names and finish_write as they arrive. */
+/**
+ * The data of a Write stream from `startOffset` on, checking offsets, names and finish_write as
+ * they arrive. Waiting for the next request ends with the call's cancellation, so that a client
+ * gone with its connection never leaves a write waiting for data.
+ */
 async function* writeChunks(
   first: WriteRequest,
   rest: AsyncIterator<WriteRequest>,
   resourceName: string,
   startOffset: bigint,
+  signal: AbortSignal,
 ): AsyncIterable<Uint8Array> {
   let offset = startOffset;
   let request = first;
@@ -102,11 +108,11 @@ async function* writeChunks(
     if (request.data.byteLength > 0) yield request.data;
     offset += BigInt(request.data.byteLength);
     if (request.finishWrite) {
-      const after = await rest.next();
+      const after = await untilAborted(rest.next(), signal);
       if (after.done !== true) throw new ConnectError("data after finish_write", Code.InvalidArgument);
       return;
     }
-    const next = await rest.next();
+    const next = await untilAborted(rest.next(), signal);
     if (next.done === true) {
       throw new ConnectError("the Write stream ended without finish_write", Code.InvalidArgument);
     }

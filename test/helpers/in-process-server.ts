@@ -74,13 +74,12 @@ export async function startInProcessServer(t: Test, options: InProcessServerOpti
   const flags: PolicyFlags = { actionCacheUpdate: false, ...options.flags };
   const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const instanceName = options.instanceName ?? "";
-  const storeDir = nextStoreDir(t);
-  const socketDir = await mkdtemp("/tmp/bcr-srv-");
-  const socketPath = join(socketDir, "reapi.sock");
   const clients: grpc.Client[] = [];
   let store: LocalStore | undefined;
   let server: ReapiServer | undefined;
-  // Registered before anything can fail, so that a server that does not start leaves nothing behind.
+  let socketDir: string | undefined;
+  // Registered before anything can fail, so that a server that does not start leaves nothing
+  // behind; and before t.testdir(), so that it runs before tap removes the test's directory.
   t.teardown(async () => {
     for (const client of clients) client.close();
     const closed = await Promise.race([
@@ -88,9 +87,12 @@ export async function startInProcessServer(t: Test, options: InProcessServerOpti
       new Promise<false>((resolve) => setTimeout(resolve, CLOSE_TIMEOUT_MS, false).unref()),
     ]);
     await store?.close();
-    await rm(socketDir, { recursive: true, force: true });
-    if (!closed) throw new Error(`server.close() for ${socketPath} did not finish within ${CLOSE_TIMEOUT_MS} ms`);
+    if (socketDir !== undefined) await rm(socketDir, { recursive: true, force: true });
+    if (!closed) throw new Error(`server.close() in ${socketDir} did not finish within ${CLOSE_TIMEOUT_MS} ms`);
   });
+  const storeDir = nextStoreDir(t);
+  socketDir = await mkdtemp("/tmp/bcr-srv-");
+  const socketPath = join(socketDir, "reapi.sock");
   store = await openLocalStore(storeDir);
   server = await startReapiServer({
     backend: store,

@@ -20,6 +20,7 @@ import { DEFAULT_STALE_AGES, removeStaleTempFiles, type StaleAges } from "./stal
 import { StoreQuota } from "./store-quota.js";
 import { actionResultPath, blobPath, storeLayout, tempPath, uploadPath, type StoreLayout } from "./store-layout.js";
 import { checkDigest, writeVerified } from "./verified-writer.js";
+import { untilAborted } from "../../util/until-aborted.js";
 
 /** Size of the chunks a blob is read in. */
 const READ_CHUNK_BYTES = 1024 * 1024;
@@ -51,8 +52,11 @@ export async function openLocalStore(root: string, options: LocalStoreOptions = 
 
 /** The embedded on-disk {@link Backend}, with resumable ByteStream uploads. */
 export class LocalStore implements Backend, ResumableUploads {
-  /** Writes in progress, by hash, so that concurrent uploads of one blob share one write. */
-  readonly #pendingWrites = new Map<string, Promise<unknown>>();
+  /** The end of each hash's queue of writes: concurrent uploads of one blob take turns, and the first one stored ends the rest early. */
+  readonly #writeQueues = new Map<string, Promise<void>>();
+  /** Every write queued or running, so that close() can wait for them all. */
+  readonly #writes = new Set<Promise<unknown>>();
+  #closing = false;
   /** Hashes this store has handed out, found or written: never evicted while it is open (kept only under a quota). */
   readonly #protected = new Set<string>();
   #quota: StoreQuota | undefined;
@@ -132,7 +136,7 @@ export class LocalStore implements Backend, ResumableUploads {
   }
 
   async writeBlob(digest: BlobDigest, chunks: BlobChunks, signal: AbortSignal): Promise<void> {
-    await this.#oncePerHash(digest, () => this.#writeUnlessPresent(digest, chunks, signal));
+    await this.#oncePerHash(digest, signal, () => this.#writeUnlessPresent(digest, chunks, signal));
   }
 
   async #writeUnlessPresent(digest: BlobDigest, chunks: BlobChunks, signal: AbortSignal): Promise<void> {
@@ -162,7 +166,7 @@ export class LocalStore implements Backend, ResumableUploads {
   ): Promise<UploadStatus> {
     const complete: UploadStatus = { committedSize: digest.sizeBytes, complete: true };
     if (await this.hasBlob(digest)) return complete;
-    return this.#oncePerHash(digest, async () => {
+    return this.#oncePerHash(digest, signal, async () => {
       // Another upload of these bytes may have finished while this one waited.
       if (await this.hasBlob(digest)) return complete;
       const partial = uploadPath(this.layout, resourceName);
@@ -219,23 +223,37 @@ export class LocalStore implements Backend, ResumableUploads {
     );
   }
 
+  /** Refuses new writes and resolves once every write queued or running has ended. */
   async close(): Promise<void> {
-    await Promise.allSettled(this.#pendingWrites.values());
+    this.#closing = true;
+    await Promise.allSettled(this.#writes);
   }
 
-  /** Runs `work` once no other write of the same hash is under way in this store. */
-  async #oncePerHash<T>(digest: BlobDigest, work: () => Promise<T>): Promise<T> {
-    for (;;) {
-      const pending = this.#pendingWrites.get(digest.hash);
-      if (pending === undefined) break;
-      await pending.catch(() => undefined);
-    }
-    const promise = work();
-    this.#pendingWrites.set(digest.hash, promise);
+  /**
+   * Runs `work` once no other write of the same hash is under way in this store. A caller whose
+   * `signal` aborts while it waits for its turn leaves the queue at once.
+   */
+  async #oncePerHash<T>(digest: BlobDigest, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+    if (this.#closing) throw new ConnectError("the store is closing", Code.Unavailable);
+    const previous = this.#writeQueues.get(digest.hash) ?? Promise.resolve();
+    let done!: () => void;
+    const queue = Promise.all([previous, new Promise<void>((resolve) => (done = resolve))]).then(() => undefined);
+    this.#writeQueues.set(digest.hash, queue);
+    const write = (async () => {
+      try {
+        await untilAborted(previous, signal);
+        signal.throwIfAborted();
+        return await work();
+      } finally {
+        done();
+        if (this.#writeQueues.get(digest.hash) === queue) this.#writeQueues.delete(digest.hash);
+      }
+    })();
+    this.#writes.add(write);
     try {
-      return await promise;
+      return await write;
     } finally {
-      if (this.#pendingWrites.get(digest.hash) === promise) this.#pendingWrites.delete(digest.hash);
+      this.#writes.delete(write);
     }
   }
 

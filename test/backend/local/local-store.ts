@@ -277,3 +277,46 @@ t.test("duplicate uploads of one blob in one store cost one write", async (t) =>
   t.strictSame(await filesUnder(store.layout.casDir), [blobPath(store.layout, digest)]);
   t.strictSame(await filesUnder(store.layout.tmpDir), []);
 });
+
+/** Chunks that wait for `release` before their last byte arrives: a write that stays open until told. */
+function heldOpen(data: Uint8Array): { chunks: AsyncGenerator<Uint8Array>; release: () => void } {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    yield data.subarray(0, 1);
+    await released;
+    yield data.subarray(1);
+  }
+  return { chunks: chunks(), release };
+}
+
+t.test("a write waiting for its turn on the same blob leaves at once when its call is cancelled", async (t) => {
+  const store = await fresh(t.testdir());
+  const digest = digestOf(HELLO);
+  const first = heldOpen(HELLO);
+  const writing = store.writeBlob(digest, first.chunks, signal);
+  const cancel = new AbortController();
+  const queued = store.writeBlob(digest, oneShot([HELLO]), cancel.signal);
+  cancel.abort(new ConnectError("the client went away", Code.Canceled));
+  t.equal(await codeOf(queued), Code.Canceled, "the queued write ends with its call's reason, not after the first");
+  first.release();
+  await writing;
+  t.ok(await store.hasBlob(digest), "the first write is stored");
+  await store.close();
+});
+
+t.test("close() waits for writes queued behind another and refuses new ones", async (t) => {
+  const store = await fresh(t.testdir());
+  const digest = digestOf(HELLO);
+  const first = heldOpen(HELLO);
+  const writes = [store.writeBlob(digest, first.chunks, signal), store.writeBlob(digest, oneShot([HELLO]), signal)];
+  let closed = false;
+  const closing = store.close().then(() => (closed = true));
+  t.equal(await codeOf(store.writeBlob(digest, oneShot([HELLO]), signal)), Code.Unavailable, "a write after close() is UNAVAILABLE");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  t.notOk(closed, "close() is still waiting while the first write is open");
+  first.release();
+  await closing;
+  const outcomes = await Promise.allSettled(writes);
+  t.strictSame(outcomes.map((o) => o.status), ["fulfilled", "fulfilled"], "both writes had ended, the queued one included, when close() resolved");
+});
