@@ -10,6 +10,7 @@ import { ByteStream } from "../../src/gen/google/bytestream/bytestream_pb.js";
 import { EMPTY_BLOB_DIGEST } from "../../src/policy/digest.js";
 import { call, callRaw, codeName, digestOf } from "../helpers/grpc-call.js";
 import { startInProcessServer, type InProcessServer } from "../helpers/in-process-server.js";
+import { rawSession } from "../helpers/raw-grpc.js";
 
 const REAPI = "build.bazel.remote.execution.v2";
 const { OK, PERMISSION_DENIED, INVALID_ARGUMENT } = grpc.status;
@@ -45,6 +46,17 @@ t.test("the socket is private to its owner", async (t) => {
   t.ok(info.isSocket(), "a UNIX socket");
   t.equal(info.mode & 0o777, 0o600, "mode 0600");
   t.ok(Buffer.byteLength(served.socketPath) < 107, "a path short enough for sun_path");
+});
+
+t.test("HTTP/2 sessions on the socket get the server's large flow-control windows", async (t) => {
+  const served = await startInProcessServer(t);
+  const session = rawSession(served.socketPath);
+  t.teardown(() => session.destroy());
+  await new Promise((resolve) => session.once("remoteSettings", resolve));
+  t.equal(session.remoteSettings.initialWindowSize, 8 * 1024 * 1024, "per stream");
+  // The connection window is raised by a WINDOW_UPDATE once the session starts.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.equal(session.state.remoteWindowSize, 8 * 1024 * 1024, "per connection");
 });
 
 t.test("the Connect protocol with JSON", async (t) => {
