@@ -1,21 +1,31 @@
-// Bundles the CLI into dist/bst-cas-run.js: one file loads faster than hundreds of modules.
-import { readFile } from "node:fs/promises";
+// Bundles the CLI into dist/bst-cas-run.cjs, with a V8 code cache beside it: one pre-compiled file starts fastest.
+import { readFile, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { build } from "esbuild";
 
 const { version } = JSON.parse(await readFile(new URL("../package.json", import.meta.url), "utf8"));
+const outfile = "dist/bst-cas-run.cjs";
 
+// CommonJS, not ESM: Node 20 loads one CommonJS file tens of milliseconds sooner than the same
+// code through its ESM loader, and only a CommonJS script can take a V8 code cache.
 await build({
   entryPoints: ["src/cli/main.ts"],
-  outfile: "dist/bst-cas-run.js",
+  outfile,
   bundle: true,
   platform: "node",
-  format: "esm",
+  format: "cjs",
   target: "node20",
   sourcemap: "linked",
   minify: true,
   legalComments: "none",
   define: { BST_CAS_RUN_VERSION: JSON.stringify(version) },
-  // Bundled CommonJS dependencies call require(); give them one.
-  banner: { js: "import { createRequire as __bstCreateRequire } from 'node:module'; const require = __bstCreateRequire(import.meta.url);" },
   logLevel: "warning",
 });
+
+// The launcher compiles the bundle with this cache; V8 ignores a cache made by another version.
+const { compileBundle } = createRequire(import.meta.url)("../bin/load-bundle.cjs");
+const { script, exports } = compileBundle({ produceCache: true });
+// Parse the commonest command line so that the functions on that path are in the cache too.
+const argv = ["--", "true"];
+exports.createCli(argv).process(argv);
+await writeFile(`${outfile}.cache`, script.createCachedData());

@@ -7,7 +7,7 @@ import { execa } from "execa";
 /** The repository root. */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** The launcher in bin/ (needs `npm run build`, which `npm test` runs first). */
-export const BIN = fileURLToPath(new URL("../../bin/bst-cas-run.js", import.meta.url));
+export const BIN = fileURLToPath(new URL("../../bin/bst-cas-run.cjs", import.meta.url));
 /** The independent gRPC test client. */
 export const REAPI_CLIENT = fileURLToPath(new URL("../fixtures/reapi-client.mjs", import.meta.url));
 

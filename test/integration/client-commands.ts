@@ -15,7 +15,7 @@ function freshStore(t: Test) {
   const { NODE_OPTIONS: _nodeOptions, REAPI_SOCKET: _socket, ...inherited } = process.env;
   const env = { ...inherited, XDG_RUNTIME_DIR: runtime };
   const work = join(dir, "work");
-  /** Runs `bst-cas-run [outer...] -- node bin/bst-cas-run.js inner...` in `work`. */
+  /** Runs `bst-cas-run [outer...] -- node bin/bst-cas-run.cjs inner...` in `work`. */
   const inSandbox = (inner: readonly string[], outer: readonly string[] = []) =>
     runTool([...VISIBLE, "--cache-dir", join(dir, "cache"), ...outer, "--", process.execPath, BIN, ...inner], { env, cwd: work });
   /** Runs `sh -c script` in the sandbox, with `$CLI` the inner command line. */
