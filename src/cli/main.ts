@@ -1,5 +1,5 @@
 // Entry point: builds the command line interface and runs it with the process's arguments.
-import { Builtins, Cli } from "clipanion";
+import { Builtins, Cli, type BaseContext, type CommandClass } from "clipanion";
 import { ExitStatus } from "../run/tool-error.js";
 import { AcGetCommand } from "./ac-get-command.js";
 import { AcPutCommand } from "./ac-put-command.js";
@@ -18,32 +18,50 @@ import { VersionCommand } from "./version-command.js";
 /** The program's version, as package.json gives it (replaced at bundle time). */
 declare const BST_CAS_RUN_VERSION: string | undefined;
 
-/** The CLI with every command registered. */
-export function createCli(): Cli {
+/** Every command, in the order `--help` lists them. */
+const COMMANDS: readonly CommandClass<BaseContext>[] = [
+  RunCommand,
+  ServeCommand,
+  CasPutCommand,
+  CasGetCommand,
+  CasMissingCommand,
+  AcGetCommand,
+  AcPutCommand,
+  CapabilitiesCommand,
+  StoreStatsCommand,
+  StoreGcCommand,
+  StoreVerifyCommand,
+  VersionCommand,
+];
+
+/**
+ * The commands a command line can reach: those whose path starts with its first word, else the
+ * run command (which has no path of its own); every command for a bare `--help`. clipanion builds
+ * a state machine over all registered commands before parsing, which costs tens of milliseconds
+ * on every run; registering only the reachable ones keeps that off `bst-cas-run -- cmd`.
+ */
+export function reachableCommands(argv: readonly string[]): readonly CommandClass<BaseContext>[] {
+  const first = argv[0];
+  if (first === undefined || first === "--help" || first === "-h") return COMMANDS;
+  const named = COMMANDS.filter((command) => command.paths?.some((path) => path[0] === first) === true);
+  return named.length > 0 ? named : [RunCommand];
+}
+
+/** The CLI with the commands `argv` can reach registered (every command when `argv` is absent), and help. */
+export function createCli(argv?: readonly string[]): Cli {
   const cli = new Cli({
     binaryLabel: "bst-cas-run",
     binaryName: "bst-cas-run",
     binaryVersion: typeof BST_CAS_RUN_VERSION === "string" ? BST_CAS_RUN_VERSION : "0.0.0-dev",
   });
-  cli.register(RunCommand);
-  cli.register(ServeCommand);
-  cli.register(CasPutCommand);
-  cli.register(CasGetCommand);
-  cli.register(CasMissingCommand);
-  cli.register(AcGetCommand);
-  cli.register(AcPutCommand);
-  cli.register(CapabilitiesCommand);
-  cli.register(StoreStatsCommand);
-  cli.register(StoreGcCommand);
-  cli.register(StoreVerifyCommand);
+  for (const command of argv === undefined ? COMMANDS : reachableCommands(argv)) cli.register(command);
   cli.register(Builtins.HelpCommand);
-  cli.register(VersionCommand);
   return cli;
 }
 
 /** Runs the CLI on `argv` and sets the process's exit status; a command line it cannot parse is a one-line error and 125. */
 export async function main(argv: readonly string[]): Promise<void> {
-  const cli = createCli();
+  const cli = createCli(argv);
   let command;
   try {
     command = cli.process([...argv], Cli.defaultContext);
