@@ -29,6 +29,11 @@ export interface ReapiServerOptions extends ServerContext {
   readonly requiredToken?: string;
   /** Told about every call, served or refused, when it ends. */
   readonly observe?: CallObserver;
+  /**
+   * Keep each call's request-metadata header for the upstream calls it makes (an upstream backend
+   * forwards it). Off for the embedded store: the AsyncLocalStorage behind it costs every promise.
+   */
+  readonly forwardRequestMetadata?: boolean;
 }
 
 /** A running server. */
@@ -46,7 +51,7 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
     fallback: createRefusalHandler(options.flags, observeRefusal(options.observe)),
     interceptors: [
       ...(options.observe !== undefined ? [createObservingInterceptor(options.observe)] : []),
-      captureRequestMetadata,
+      ...(options.forwardRequestMetadata === true ? [captureRequestMetadata] : []),
     ],
     // Clients offer gzip; compressing blob data costs more than it saves on a local socket.
     acceptCompression: [],
