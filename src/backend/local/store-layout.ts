@@ -26,9 +26,14 @@ export function actionResultPath(layout: StoreLayout, actionDigest: BlobDigest):
   return join(layout.acDir, actionDigest.hash.slice(0, 2), `${actionDigest.hash}-${actionDigest.sizeBytes}`);
 }
 
-/** A fresh, unique temporary file name for an upload in progress. */
+/** Six random hex digits drawn once per process: with the pid, they keep this process's temp names apart from those of any other (a reused pid included). */
+const processTag = randomBytes(3).toString("hex");
+let tempCounter = 0;
+
+/** A fresh, unique temporary file name for an upload in progress: `<label>.<pid>.<12 hex>.tmp`. */
 export function tempPath(layout: StoreLayout, label: string): string {
-  return join(layout.tmpDir, `${label}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  tempCounter = (tempCounter + 1) % 0x1000000;
+  return join(layout.tmpDir, `${label}.${process.pid}.${processTag}${tempCounter.toString(16).padStart(6, "0")}.tmp`);
 }
 
 /** Suffix of the file that holds a resumable ByteStream upload's bytes so far. */
