@@ -2,42 +2,19 @@
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import type { WriteRequest } from "../gen/google/bytestream/bytestream_pb.js";
 import { ByteStream } from "../gen/google/bytestream/bytestream_pb.js";
-import { checkInstanceName } from "../policy/instance-name.js";
-import { parseReadResourceName, parseWriteResourceName, type BlobResourceName } from "../policy/resource-name.js";
 import { supportsResumableUploads } from "../backend/local/resumable-uploads.js";
-import type { ServerContext } from "./server-context.js";
 import { untilAborted } from "../util/until-aborted.js";
+import { parseBlobResourceName, parseReadRequest } from "./bytestream-requests.js";
+import type { ServerContext } from "./server-context.js";
 
 /** Registers the ByteStream methods on `router`. */
 export function registerByteStreamService(router: ConnectRouter, server: ServerContext): void {
-  const { backend, limits } = server;
+  const { backend } = server;
   const methods = ByteStream.method;
 
-  const parseName = (name: string, kind: "read" | "write"): BlobResourceName => {
-    const parsed =
-      kind === "read"
-        ? parseReadResourceName(name, limits.maxBlobSizeBytes)
-        : parseWriteResourceName(name, limits.maxBlobSizeBytes);
-    checkInstanceName(parsed.instanceName, server.instanceName);
-    if (parsed.compressor !== undefined && parsed.compressor !== "identity") {
-      throw new ConnectError(`compressor ${JSON.stringify(parsed.compressor)} is not supported by this server`, Code.InvalidArgument);
-    }
-    return parsed;
-  };
-
   router.rpc(methods.read, async function* (request, context) {
-    const { digest } = parseName(request.resourceName, "read");
-    if (request.readOffset < 0n) throw new ConnectError("read_offset is negative", Code.OutOfRange);
-    if (request.readLimit < 0n) throw new ConnectError("read_limit is negative", Code.InvalidArgument);
-    if (request.readOffset > BigInt(digest.sizeBytes)) {
-      throw new ConnectError(`read_offset ${request.readOffset} is past the blob's ${digest.sizeBytes} bytes`, Code.OutOfRange);
-    }
-    const options = {
-      offset: Number(request.readOffset),
-      limit: Number(request.readLimit),
-      signal: context.signal,
-    };
-    for await (const data of backend.readBlob(digest, options)) yield { data };
+    const { digest, offset, limit } = parseReadRequest(request, server);
+    for await (const data of backend.readBlob(digest, { offset, limit, signal: context.signal })) yield { data };
   });
 
   router.rpc(methods.write, async (requests, context) => {
@@ -45,7 +22,7 @@ export function registerByteStreamService(router: ConnectRouter, server: ServerC
     const first = await iterator.next();
     if (first.done === true) throw new ConnectError("Write received no requests", Code.InvalidArgument);
     const name = first.value.resourceName;
-    const { digest } = parseName(name, "write");
+    const { digest } = parseBlobResourceName(name, "write", server);
     const offset = first.value.writeOffset;
     if (offset < 0n || offset > BigInt(digest.sizeBytes)) {
       throw new ConnectError(`write_offset ${offset} is outside the blob's ${digest.sizeBytes} bytes`, Code.InvalidArgument);
@@ -71,7 +48,7 @@ export function registerByteStreamService(router: ConnectRouter, server: ServerC
   });
 
   router.rpc(methods.queryWriteStatus, async (request, context) => {
-    const { digest } = parseName(request.resourceName, "write");
+    const { digest } = parseBlobResourceName(request.resourceName, "write", server);
     if (supportsResumableUploads(backend)) {
       const status = await backend.queryUpload(request.resourceName, digest, context.signal);
       return { committedSize: BigInt(status.committedSize), complete: status.complete };

@@ -1,10 +1,12 @@
 // The filtering REAPI server: Connect over HTTP/2 on a UNIX socket (or TLS TCP for `serve`).
 import { chmod } from "node:fs/promises";
 import { createServer as createHttp1Server } from "node:http";
-import { createSecureServer, createServer, type Http2SecureServer, type Http2Server, type Http2Session } from "node:http2";
+import { createSecureServer, createServer, type Http2SecureServer, type Http2Server, type Http2ServerResponse, type Http2Session } from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { CallObserver } from "./observe/call-record.js";
 import { createObservingInterceptor } from "./observe/observing-interceptor.js";
+import { decide } from "../policy/method-table.js";
+import { createLeanReadHandler, isLeanRead, LEAN_READ_PATH } from "./lean-read.js";
 import { createProtocolSniffer, type SniffingServer } from "./protocol-sniffer.js";
 import { createRefusalHandler, type RefusalListener } from "./refusal-handler.js";
 import { captureRequestMetadata } from "./request-metadata.js";
@@ -60,7 +62,17 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
     grpc: true,
     grpcWeb: false,
   });
-  const handler = options.requiredToken !== undefined ? requireBearerToken(options.requiredToken, connectHandler) : connectHandler;
+  // ByteStream Read, the bulk of what a server sends, skips Connect's per-message encoding.
+  const leanRead = createLeanReadHandler(options, {
+    ...(options.observe !== undefined ? { observe: options.observe } : {}),
+    ...(options.forwardRequestMetadata === true ? { forwardRequestMetadata: true } : {}),
+  });
+  const readAllowed = decide(LEAN_READ_PATH, options.flags).allowed;
+  const dispatch: typeof connectHandler = (request, response) => {
+    if (readAllowed && "stream" in request && isLeanRead(request)) leanRead(request, response as Http2ServerResponse);
+    else connectHandler(request, response);
+  };
+  const handler = options.requiredToken !== undefined ? requireBearerToken(options.requiredToken, dispatch) : dispatch;
   const settings = { initialWindowSize: WINDOW_BYTES };
   const listen = options.listen;
   const http2Server: Http2Server | Http2SecureServer =

@@ -29,6 +29,11 @@ export const captureRequestMetadata: Interceptor = (next) => async (request) => 
   };
 };
 
+/** Runs `work` with `value` as the request-metadata that upstream calls made inside it forward. */
+export function runWithRequestMetadata<T>(value: string, work: () => T): T {
+  return current.run(value, work);
+}
+
 /** Client interceptor: sends the remembered request-metadata with an upstream call. */
 export const forwardRequestMetadata: Interceptor = (next) => (request) => {
   const value = current.getStore();
