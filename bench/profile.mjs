@@ -18,8 +18,8 @@ import { writeRandomFile, writeRandomTree } from "./lib/data.mjs";
 import { Services, timed, withCpu } from "./lib/procs.mjs";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
-const BIN = join(REPO, "bin", "bst-cas-run.js");
-const BUNDLE = join(REPO, "dist", "bst-cas-run.js");
+const BIN = join(REPO, "bin", "bst-cas-run.cjs");
+const BUNDLE = join(REPO, "dist", "bst-cas-run.cjs");
 const [workload = "recc", ...flags] = process.argv.slice(2);
 const proxied = flags.includes("--proxied");
 const now = () => Number(process.hrtime.bigint() / 1000n);

@@ -24,7 +24,7 @@ import { pairedRatios, summarize } from "./lib/stats.mjs";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const scale = chooseScale(process.argv.slice(2), process.env);
-const BIN = process.env.BENCH_BIN ?? join(REPO, "bin", "bst-cas-run.js");
+const BIN = process.env.BENCH_BIN ?? join(REPO, "bin", "bst-cas-run.cjs");
 const OUT = process.env.BENCH_OUT ?? (scale.name === "full" ? join(REPO, "BENCHMARKS.md") : join(tmpdir(), "bst-cas-run-BENCHMARKS.smoke.md"));
 /** The PATH bst-cas-run gives a command with --clearenv (src/cli/build-run-options.ts). */
 const MINIMAL_PATH = "/usr/local/bin:/usr/bin:/bin";

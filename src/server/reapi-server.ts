@@ -5,8 +5,7 @@ import { createSecureServer, createServer, type Http2SecureServer, type Http2Ser
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { CallObserver } from "./observe/call-record.js";
 import { createObservingInterceptor } from "./observe/observing-interceptor.js";
-import { decide } from "../policy/method-table.js";
-import { createLeanReadHandler, isLeanRead, LEAN_READ_PATH } from "./lean-read.js";
+import { createLeanByteStream } from "./lean-bytestream.js";
 import { createProtocolSniffer, type SniffingServer } from "./protocol-sniffer.js";
 import { createRefusalHandler, type RefusalListener } from "./refusal-handler.js";
 import { captureRequestMetadata } from "./request-metadata.js";
@@ -62,15 +61,15 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
     grpc: true,
     grpcWeb: false,
   });
-  // ByteStream Read, the bulk of what a server sends, skips Connect's per-message encoding.
-  const leanRead = createLeanReadHandler(options, {
+  // ByteStream transfers, the bulk of what the server moves, skip Connect's per-message copies.
+  const leanByteStream = createLeanByteStream(options, {
+    readMaxBytes: READ_MAX_BYTES,
     ...(options.observe !== undefined ? { observe: options.observe } : {}),
     ...(options.forwardRequestMetadata === true ? { forwardRequestMetadata: true } : {}),
   });
-  const readAllowed = decide(LEAN_READ_PATH, options.flags).allowed;
   const dispatch: typeof connectHandler = (request, response) => {
-    if (readAllowed && "stream" in request && isLeanRead(request)) leanRead(request, response as Http2ServerResponse);
-    else connectHandler(request, response);
+    if ("stream" in request && leanByteStream(request, response as Http2ServerResponse)) return;
+    connectHandler(request, response);
   };
   const handler = options.requiredToken !== undefined ? requireBearerToken(options.requiredToken, dispatch) : dispatch;
   const settings = { initialWindowSize: WINDOW_BYTES };

@@ -1,0 +1,79 @@
+// gRPC length-prefixed messages cut out of a request body, copying only those that straddle two DATA chunks.
+import { Code, ConnectError } from "@connectrpc/connect";
+
+/** The bytes received and not yet taken, as the chunks they arrived in. */
+class ByteQueue {
+  readonly #chunks: Buffer[] = [];
+  #length = 0;
+
+  get length(): number {
+    return this.#length;
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.byteLength === 0) return;
+    this.#chunks.push(chunk);
+    this.#length += chunk.byteLength;
+  }
+
+  /** The next `count` bytes (at most `length`): a view of one chunk when they lie in it, else one copy. */
+  take(count: number): Buffer {
+    this.#length -= count;
+    const head = this.#chunks[0];
+    if (count === 0 || head === undefined) return Buffer.alloc(0);
+    if (head.byteLength >= count) {
+      if (head.byteLength === count) this.#chunks.shift();
+      else this.#chunks[0] = head.subarray(count);
+      return head.subarray(0, count);
+    }
+    const out = Buffer.allocUnsafe(count);
+    let filled = 0;
+    while (filled < count) {
+      const chunk = this.#chunks[0] as Buffer;
+      const part = Math.min(chunk.byteLength, count - filled);
+      chunk.copy(out, filled, 0, part);
+      filled += part;
+      if (part === chunk.byteLength) this.#chunks.shift();
+      else this.#chunks[0] = chunk.subarray(part);
+    }
+    return out;
+  }
+}
+
+/**
+ * The messages of a gRPC request body, in order. Compressed messages are INTERNAL (this server
+ * accepts no compression), a message over `maxMessageBytes` is RESOURCE_EXHAUSTED, and a body
+ * that ends inside a message is INVALID_ARGUMENT.
+ */
+export async function* grpcMessages(body: AsyncIterable<Buffer>, maxMessageBytes: number): AsyncGenerator<Buffer, void, undefined> {
+  const queue = new ByteQueue();
+  let need: number | undefined;
+  for await (const chunk of body) {
+    queue.push(chunk);
+    for (;;) {
+      if (need === undefined) {
+        if (queue.length < 5) break;
+        const prefix = queue.take(5);
+        if (prefix[0] !== 0) throw new ConnectError("compressed request messages are not accepted", Code.Internal);
+        need = prefix.readUInt32BE(1);
+        if (need > maxMessageBytes) {
+          throw new ConnectError(`a request message of ${need} bytes is over this server's limit of ${maxMessageBytes}`, Code.ResourceExhausted);
+        }
+      }
+      if (queue.length < need) break;
+      const message = queue.take(need);
+      need = undefined;
+      yield message;
+    }
+  }
+  if (need !== undefined || queue.length > 0) throw new ConnectError("the request ended inside a message", Code.InvalidArgument);
+}
+
+/** `message` behind its 5-byte gRPC prefix (uncompressed). */
+export function grpcFrame(message: Uint8Array): Buffer {
+  const framed = Buffer.allocUnsafe(5 + message.byteLength);
+  framed[0] = 0;
+  framed.writeUInt32BE(message.byteLength, 1);
+  framed.set(message, 5);
+  return framed;
+}

@@ -1,0 +1,103 @@
+// ByteStream Read and Write over gRPC without Connect's per-message copies: blob data goes between the HTTP/2 stream and the backend as it lies.
+import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ReadRequestSchema, WriteRequestSchema, WriteResponseSchema, type WriteRequest } from "../gen/google/bytestream/bytestream_pb.js";
+import { decide, type PolicyFlags } from "../policy/method-table.js";
+import { parseReadRequest } from "./bytestream-requests.js";
+import { receiveWrite } from "./bytestream-write.js";
+import { grpcFrame, grpcMessages } from "./grpc-frames.js";
+import { serveLeanCall, type LeanCall } from "./lean-call.js";
+import type { CallObserver } from "./observe/call-record.js";
+import { REQUEST_METADATA_HEADER, runWithRequestMetadata } from "./request-metadata.js";
+import type { ServerContext } from "./server-context.js";
+
+const READ_PATH = "/google.bytestream.ByteStream/Read";
+const WRITE_PATH = "/google.bytestream.ByteStream/Write";
+/** `ReadResponse.data` is field 10, length-delimited: tag (10 << 3) | 2. */
+const DATA_TAG = 0x52;
+/** A ReadRequest is a resource name and two integers; anything longer is not one. */
+const MAX_READ_REQUEST_BYTES = 64 * 1024;
+
+/** Options for {@link createLeanByteStream}. */
+export interface LeanByteStreamOptions {
+  readonly observe?: CallObserver;
+  /** Keep the request-metadata header for the upstream calls a transfer makes. */
+  readonly forwardRequestMetadata?: boolean;
+  /** Largest request message taken (a Write chunk and its framing). */
+  readonly readMaxBytes: number;
+}
+
+/** Serves a request when it is a lean ByteStream call, and says whether it was. */
+export type LeanHandler = (request: Http2ServerRequest, response: Http2ServerResponse) => boolean;
+
+/**
+ * Takes gRPC (protobuf over HTTP/2; not gRPC-web, not Connect) calls of ByteStream Read and Write
+ * that the policy allows, and serves them as Connect would — the same checks, statuses,
+ * cancellation, deadline and call record — except that a ReadResponse is written as a hand-made
+ * prefix followed by the chunk read, and a WriteRequest's data is a view of the bytes received.
+ */
+export function createLeanByteStream(server: ServerContext & { readonly flags: PolicyFlags }, options: LeanByteStreamOptions): LeanHandler {
+  const served = new Map<string, (call: LeanCall, request: Http2ServerRequest) => Promise<void>>();
+  if (decide(READ_PATH, server.flags).allowed) served.set(READ_PATH, (call, request) => serveRead(server, call, request));
+  if (decide(WRITE_PATH, server.flags).allowed) served.set(WRITE_PATH, (call, request) => serveWrite(server, call, request, options.readMaxBytes));
+  return (request, response) => {
+    const work = request.method === "POST" && request.url !== undefined ? served.get(request.url) : undefined;
+    if (work === undefined || !isGrpcProto(request)) return false;
+    const metadata = options.forwardRequestMetadata === true ? request.headers[REQUEST_METADATA_HEADER] : undefined;
+    const method = (request.url as string).slice(1);
+    const serve = () => serveLeanCall(request, response, method, options.observe, (call) => work(call, request));
+    void (typeof metadata === "string" ? runWithRequestMetadata(metadata, serve) : serve());
+    return true;
+  };
+}
+
+function isGrpcProto(request: Http2ServerRequest): boolean {
+  const contentType = request.headers["content-type"];
+  return request.httpVersionMajor === 2 && (contentType === "application/grpc" || contentType === "application/grpc+proto");
+}
+
+async function serveRead(server: ServerContext, call: LeanCall, request: Http2ServerRequest): Promise<void> {
+  const messages = grpcMessages(request, MAX_READ_REQUEST_BYTES);
+  const first = await messages.next();
+  if (first.done === true) throw new ConnectError("Read received no request message", Code.InvalidArgument);
+  if ((await messages.next()).done !== true) throw new ConnectError("Read takes exactly one request message", Code.InvalidArgument);
+  const message = fromBinary(ReadRequestSchema, first.value);
+  call.noteRequest(message);
+  const read = parseReadRequest(message, server);
+  for await (const chunk of server.backend.readBlob(read.digest, { offset: read.offset, limit: read.limit, signal: call.signal })) {
+    if (chunk.byteLength === 0) continue;
+    await call.send(readResponsePrefix(chunk.byteLength), chunk);
+    call.countOut(chunk.byteLength);
+  }
+}
+
+async function serveWrite(server: ServerContext, call: LeanCall, request: Http2ServerRequest, readMaxBytes: number): Promise<void> {
+  async function* requests(): AsyncGenerator<WriteRequest, void, undefined> {
+    for await (const bytes of grpcMessages(request, readMaxBytes)) {
+      const message = fromBinary(WriteRequestSchema, bytes);
+      call.noteRequest(message);
+      call.countIn(message.data.byteLength);
+      yield message;
+    }
+  }
+  const committedSize = await receiveWrite(requests(), server, call.signal);
+  await call.send(grpcFrame(toBinary(WriteResponseSchema, create(WriteResponseSchema, { committedSize: BigInt(committedSize) }))));
+}
+
+/** The gRPC length prefix and the `data` field header of a ReadResponse holding `dataBytes` bytes. */
+export function readResponsePrefix(dataBytes: number): Buffer {
+  const varint: number[] = [];
+  let rest = dataBytes;
+  while (rest >= 0x80) {
+    varint.push((rest & 0x7f) | 0x80);
+    rest = Math.floor(rest / 0x80);
+  }
+  varint.push(rest);
+  const prefix = Buffer.allocUnsafe(5 + 1 + varint.length);
+  prefix[0] = 0;
+  prefix.writeUInt32BE(1 + varint.length + dataBytes, 1);
+  prefix[5] = DATA_TAG;
+  prefix.set(varint, 6);
+  return prefix;
+}

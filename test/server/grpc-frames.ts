@@ -1,0 +1,42 @@
+// Tests for src/server/grpc-frames.ts: messages cut out of bodies split anywhere, and the errors for bad framing.
+import t from "tap";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { grpcFrame, grpcMessages } from "../../src/server/grpc-frames.js";
+
+async function* pieces(body: Buffer, sizes: number[]): AsyncGenerator<Buffer> {
+  let at = 0;
+  for (let index = 0; at < body.byteLength; index++) {
+    const size = sizes[index % sizes.length] as number;
+    yield body.subarray(at, at + size);
+    at += size;
+  }
+}
+async function collect(body: AsyncIterable<Buffer>, max = 1 << 20): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for await (const message of grpcMessages(body, max)) out.push(Buffer.from(message));
+  return out;
+}
+const codeOf = (work: Promise<unknown>) => work.then(() => "resolved", (error: unknown) => (error instanceof ConnectError ? Code[error.code] : String(error)));
+
+const messages = [Buffer.from("first"), Buffer.alloc(0), Buffer.alloc(70_000, 7), Buffer.from("last")];
+const body = Buffer.concat(messages.map(grpcFrame));
+
+t.test("the same messages however the body is split", async (t) => {
+  for (const sizes of [[body.byteLength], [1], [2, 3], [5], [16_384], [4, 16_384, 1]]) {
+    t.strictSame(await collect(pieces(body, sizes)), messages, `pieces of ${sizes.join(", ")}`);
+  }
+});
+
+t.test("a message inside one chunk is a view of it, not a copy", async (t) => {
+  const chunk = grpcFrame(Buffer.from("in place"));
+  for await (const message of grpcMessages(pieces(chunk, [chunk.byteLength]), 100)) t.equal(message.buffer, chunk.buffer);
+});
+
+t.test("bad framing", async (t) => {
+  const compressed = Buffer.from(grpcFrame(Buffer.from("x")));
+  compressed[0] = 1;
+  t.equal(await codeOf(collect(pieces(compressed, [3]))), "Internal", "a compressed message");
+  t.equal(await codeOf(collect(pieces(grpcFrame(Buffer.alloc(101)), [7]), 100)), "ResourceExhausted", "a message over the limit, refused from its prefix");
+  t.equal(await codeOf(collect(pieces(body.subarray(0, body.byteLength - 1), [999]))), "InvalidArgument", "a body ending inside a message");
+  t.equal(await codeOf(collect(pieces(Buffer.from([0, 0]), [2]))), "InvalidArgument", "a body ending inside a prefix");
+});
