@@ -5,6 +5,7 @@ import { ActionCache, ActionResultSchema } from "../gen/build/bazel/remote/execu
 import { checkDigestFunction, formatDigest, parseDigest } from "../policy/digest.js";
 import { checkInstanceName } from "../policy/instance-name.js";
 import type { ServerContext } from "./server-context.js";
+import { toConnectError } from "./status-of.js";
 
 /** Registers GetActionResult, and UpdateActionResult when `--action-cache-enable-update` is on. */
 export function registerActionCacheService(router: ConnectRouter, server: ServerContext): void {
@@ -15,7 +16,9 @@ export function registerActionCacheService(router: ConnectRouter, server: Server
     checkInstanceName(request.instanceName, server.instanceName);
     checkDigestFunction(request.digestFunction);
     const actionDigest = parseDigest(request.actionDigest, "action_digest");
-    const result = await backend.getActionResult(actionDigest, context.signal);
+    const result = await backend.getActionResult(actionDigest, context.signal).catch((error: unknown) => {
+      throw toConnectError(error);
+    });
     if (result === undefined) {
       throw new ConnectError(`no action result for ${formatDigest(actionDigest)}`, Code.NotFound);
     }
@@ -28,7 +31,10 @@ export function registerActionCacheService(router: ConnectRouter, server: Server
     checkDigestFunction(request.digestFunction);
     const actionDigest = parseDigest(request.actionDigest, "action_digest");
     const result = request.actionResult ?? create(ActionResultSchema);
-    await backend.updateActionResult(actionDigest, result, context.signal);
+    // A full disk is RESOURCE_EXHAUSTED, not an unknown error.
+    await backend.updateActionResult(actionDigest, result, context.signal).catch((error: unknown) => {
+      throw toConnectError(error);
+    });
     return result;
   });
 }
