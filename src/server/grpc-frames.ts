@@ -54,7 +54,7 @@ export async function* grpcMessages(body: AsyncIterable<Buffer>, maxMessageBytes
       if (need === undefined) {
         if (queue.length < 5) break;
         const prefix = queue.take(5);
-        if (prefix[0] !== 0) throw new ConnectError("compressed request messages are not accepted", Code.Internal);
+        if (prefix[0] !== 0) throw new ConnectError("received compressed message, but this server accepts no compression", Code.Internal);
         need = prefix.readUInt32BE(1);
         if (need > maxMessageBytes) {
           throw new ConnectError(`a request message of ${need} bytes is over this server's limit of ${maxMessageBytes}`, Code.ResourceExhausted);

@@ -1,6 +1,6 @@
 // ByteStream Read and Write over gRPC without Connect's per-message copies: blob data goes between the HTTP/2 stream and the backend as it lies.
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ReadRequestSchema, WriteRequestSchema, WriteResponseSchema, type WriteRequest } from "../gen/google/bytestream/bytestream_pb.js";
 import { decide, type PolicyFlags } from "../policy/method-table.js";
@@ -43,7 +43,7 @@ export function createLeanByteStream(server: ServerContext & { readonly flags: P
   if (decide(WRITE_PATH, server.flags).allowed) served.set(WRITE_PATH, (call, request) => serveWrite(server, call, request, options.readMaxBytes));
   return (request, response) => {
     const work = request.method === "POST" && request.url !== undefined ? served.get(request.url) : undefined;
-    if (work === undefined || !isGrpcProto(request)) return false;
+    if (work === undefined || !isPlainGrpc(request)) return false;
     const metadata = options.forwardRequestMetadata === true ? request.headers[REQUEST_METADATA_HEADER] : undefined;
     const method = (request.url as string).slice(1);
     const serve = () => serveLeanCall(request, response, method, options.observe, (call) => work(call, request));
@@ -52,9 +52,24 @@ export function createLeanByteStream(server: ServerContext & { readonly flags: P
   };
 }
 
-function isGrpcProto(request: Http2ServerRequest): boolean {
+/** gRPC with protobuf over HTTP/2 and no compression declared: anything else is left to Connect, which answers it. */
+function isPlainGrpc(request: Http2ServerRequest): boolean {
   const contentType = request.headers["content-type"];
-  return request.httpVersionMajor === 2 && (contentType === "application/grpc" || contentType === "application/grpc+proto");
+  const encoding = request.headers["grpc-encoding"];
+  return (
+    request.httpVersionMajor === 2 &&
+    (contentType === "application/grpc" || contentType === "application/grpc+proto") &&
+    (encoding === undefined || encoding === "identity")
+  );
+}
+
+/** `bytes` decoded as `schema`; INTERNAL when they are not such a message, as for every other method. */
+function decode<Desc extends DescMessage>(schema: Desc, bytes: Uint8Array): MessageShape<Desc> {
+  try {
+    return fromBinary(schema, bytes);
+  } catch (error) {
+    throw new ConnectError(`parse binary: ${(error as Error).message}`, Code.Internal);
+  }
 }
 
 async function serveRead(server: ServerContext, call: LeanCall, request: Http2ServerRequest): Promise<void> {
@@ -62,7 +77,7 @@ async function serveRead(server: ServerContext, call: LeanCall, request: Http2Se
   const first = await messages.next();
   if (first.done === true) throw new ConnectError("Read received no request message", Code.InvalidArgument);
   if ((await messages.next()).done !== true) throw new ConnectError("Read takes exactly one request message", Code.InvalidArgument);
-  const message = fromBinary(ReadRequestSchema, first.value);
+  const message = decode(ReadRequestSchema, first.value);
   call.noteRequest(message);
   const read = parseReadRequest(message, server);
   for await (const chunk of server.backend.readBlob(read.digest, { offset: read.offset, limit: read.limit, signal: call.signal })) {
@@ -75,7 +90,7 @@ async function serveRead(server: ServerContext, call: LeanCall, request: Http2Se
 async function serveWrite(server: ServerContext, call: LeanCall, request: Http2ServerRequest, readMaxBytes: number): Promise<void> {
   async function* requests(): AsyncGenerator<WriteRequest, void, undefined> {
     for await (const bytes of grpcMessages(request, readMaxBytes)) {
-      const message = fromBinary(WriteRequestSchema, bytes);
+      const message = decode(WriteRequestSchema, bytes);
       call.noteRequest(message);
       call.countIn(message.data.byteLength);
       yield message;

@@ -38,7 +38,8 @@ export async function serveLeanCall(
   const { signal } = controller;
   const onClose = () => controller.abort(new ConnectError("the client went away", Code.Canceled));
   response.once("close", onClose);
-  const deadline = grpcTimeoutMs(request.headers["grpc-timeout"]);
+  const timeoutHeader = request.headers["grpc-timeout"];
+  const deadline = grpcTimeoutMs(timeoutHeader);
   const timer =
     deadline === undefined ? undefined : setTimeout(() => controller.abort(new ConnectError("the deadline passed", Code.DeadlineExceeded)), deadline);
   let subject = "-";
@@ -63,6 +64,9 @@ export async function serveLeanCall(
   };
   let outcome: ConnectError | undefined;
   try {
+    if (timeoutHeader !== undefined && deadline === undefined) {
+      throw new ConnectError(`protocol error: invalid grpc timeout value: ${String(timeoutHeader)}`, Code.InvalidArgument);
+    }
     await work(call);
   } catch (error) {
     outcome = signal.aborted ? toConnectError(signal.reason) : toConnectError(error);
