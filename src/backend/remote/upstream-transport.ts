@@ -1,6 +1,6 @@
 // The gRPC transport to the upstream server: UNIX socket or TCP, TLS, bearer token, keepalive.
 import { connect as connectSocket } from "node:net";
-import type { SecureClientSessionOptions } from "node:http2";
+import type { ClientHttp2Stream, Http2Session, SecureClientSessionOptions } from "node:http2";
 import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { forwardRequestMetadata } from "../../server/request-metadata.js";
@@ -59,7 +59,7 @@ export function createUpstreamTransport(address: RemoteAddress, credentials: Ups
     if (credentials.clientCert !== undefined) nodeOptions.cert = credentials.clientCert;
     if (credentials.clientKey !== undefined) nodeOptions.key = credentials.clientKey;
   }
-  const sessionManager = new Http2SessionManager(baseUrl, { pingIntervalMs: PING_INTERVAL_MS, pingTimeoutMs: PING_TIMEOUT_MS }, nodeOptions);
+  const sessionManager = new WideWindowSessionManager(baseUrl, { pingIntervalMs: PING_INTERVAL_MS, pingTimeoutMs: PING_TIMEOUT_MS }, nodeOptions);
   const transport = createGrpcTransport({
     baseUrl,
     sessionManager,
@@ -68,6 +68,26 @@ export function createUpstreamTransport(address: RemoteAddress, credentials: Ups
     acceptCompression: [],
   });
   return { transport, close: () => sessionManager.abort() };
+}
+
+/**
+ * An Http2SessionManager whose connections get the large connection window, not only large
+ * stream windows: HTTP/2 has no setting for the connection window, which stays at 64 KiB until a
+ * WINDOW_UPDATE raises it, and that caps every download from the upstream whatever the streams'
+ * windows say.
+ */
+class WideWindowSessionManager extends Http2SessionManager {
+  readonly #widened = new WeakSet<Http2Session>();
+
+  override async request(...args: Parameters<Http2SessionManager["request"]>): Promise<ClientHttp2Stream> {
+    const stream = await super.request(...args);
+    const session = stream.session;
+    if (session !== undefined && !this.#widened.has(session) && !session.destroyed) {
+      this.#widened.add(session);
+      session.setLocalWindowSize(WINDOW_BYTES);
+    }
+    return stream;
+  }
 }
 
 /**
