@@ -1,4 +1,4 @@
-// gRPC length-prefixed messages cut out of a request body, copying only those that straddle two DATA chunks.
+// gRPC length-prefixed messages: cut out of a body (copying only those that straddle two DATA chunks), and framed by hand around blob data.
 import { Code, ConnectError } from "@connectrpc/connect";
 
 /** The bytes received and not yet taken, as the chunks they arrived in. */
@@ -76,4 +76,33 @@ export function grpcFrame(message: Uint8Array): Buffer {
   framed.writeUInt32BE(message.byteLength, 1);
   framed.set(message, 5);
   return framed;
+}
+
+/** `data` is field 10 of ReadResponse and WriteRequest alike, length-delimited: tag (10 << 3) | 2. */
+const DATA_FIELD_TAG = 0x52;
+
+/** The tag and length varint that precede `length` bytes of a ByteStream `data` field. */
+export function dataFieldHeader(length: number): Buffer {
+  const bytes = [DATA_FIELD_TAG];
+  let rest = length;
+  while (rest >= 0x80) {
+    bytes.push((rest & 0x7f) | 0x80);
+    rest = Math.floor(rest / 0x80);
+  }
+  bytes.push(rest);
+  return Buffer.from(bytes);
+}
+
+/**
+ * The gRPC prefix and the bytes before `dataLength` bytes of data in a message made of `fields`
+ * (its other fields, encoded) and a `data` field: write these, then the data itself.
+ */
+export function framedDataHeader(fields: Uint8Array, dataLength: number): Buffer {
+  const header = dataLength > 0 ? dataFieldHeader(dataLength) : Buffer.alloc(0);
+  const out = Buffer.allocUnsafe(5 + fields.byteLength + header.byteLength);
+  out[0] = 0;
+  out.writeUInt32BE(fields.byteLength + header.byteLength + dataLength, 1);
+  out.set(fields, 5);
+  out.set(header, 5 + fields.byteLength);
+  return out;
 }

@@ -6,7 +6,7 @@ import { ReadRequestSchema, WriteRequestSchema, WriteResponseSchema, type WriteR
 import { decide, type PolicyFlags } from "../policy/method-table.js";
 import { parseReadRequest } from "./bytestream-requests.js";
 import { receiveWrite } from "./bytestream-write.js";
-import { grpcFrame, grpcMessages } from "./grpc-frames.js";
+import { framedDataHeader, grpcFrame, grpcMessages } from "./grpc-frames.js";
 import { serveLeanCall, type LeanCall } from "./lean-call.js";
 import type { CallObserver } from "./observe/call-record.js";
 import { REQUEST_METADATA_HEADER, runWithRequestMetadata } from "./request-metadata.js";
@@ -14,8 +14,6 @@ import type { ServerContext } from "./server-context.js";
 
 const READ_PATH = "/google.bytestream.ByteStream/Read";
 const WRITE_PATH = "/google.bytestream.ByteStream/Write";
-/** `ReadResponse.data` is field 10, length-delimited: tag (10 << 3) | 2. */
-const DATA_TAG = 0x52;
 /** A ReadRequest is a resource name and two integers; anything longer is not one. */
 const MAX_READ_REQUEST_BYTES = 64 * 1024;
 
@@ -102,17 +100,5 @@ async function serveWrite(server: ServerContext, call: LeanCall, request: Http2S
 
 /** The gRPC length prefix and the `data` field header of a ReadResponse holding `dataBytes` bytes. */
 export function readResponsePrefix(dataBytes: number): Buffer {
-  const varint: number[] = [];
-  let rest = dataBytes;
-  while (rest >= 0x80) {
-    varint.push((rest & 0x7f) | 0x80);
-    rest = Math.floor(rest / 0x80);
-  }
-  varint.push(rest);
-  const prefix = Buffer.allocUnsafe(5 + 1 + varint.length);
-  prefix[0] = 0;
-  prefix.writeUInt32BE(1 + varint.length + dataBytes, 1);
-  prefix[5] = DATA_TAG;
-  prefix.set(varint, 6);
-  return prefix;
+  return framedDataHeader(new Uint8Array(0), dataBytes);
 }

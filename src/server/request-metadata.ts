@@ -34,6 +34,11 @@ export function runWithRequestMetadata<T>(value: string, work: () => T): T {
   return current.run(value, work);
 }
 
+/** The request-metadata of the served call this code runs for, when it carried one and forwarding is on. */
+export function currentRequestMetadata(): string | undefined {
+  return current.getStore();
+}
+
 /** Client interceptor: sends the remembered request-metadata with an upstream call. */
 export const forwardRequestMetadata: Interceptor = (next) => (request) => {
   const value = current.getStore();

@@ -8,9 +8,6 @@ import {
   DigestFunction_Value,
   type ActionResult,
 } from "../../gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
-import { ByteStream } from "../../gen/google/bytestream/bytestream_pb.js";
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { WriteRequestSchema } from "../../gen/google/bytestream/bytestream_pb.js";
 import { EMPTY_BLOB_DIGEST, formatDigest, parseDigest, toWireDigest, type BlobDigest } from "../../policy/digest.js";
 import type {
   Backend,
@@ -22,6 +19,7 @@ import type {
   ReadBlobOptions,
 } from "../backend.js";
 import { withRetry } from "./retry.js";
+import { readFromUpstream, writeToUpstream, type OpenUpstreamCall } from "./upstream-bytestream.js";
 
 /** FindMissingBlobs requests are split into calls of at most this many digests. */
 const FIND_MISSING_CHUNK = 10_000;
@@ -31,17 +29,20 @@ export class RemoteBackend implements Backend {
   readonly #cas: Client<typeof ContentAddressableStorage>;
   readonly #actionCache: Client<typeof ActionCache>;
   readonly #capabilities: Client<typeof Capabilities>;
-  readonly #byteStream: Client<typeof ByteStream>;
 
+  /**
+   * @param openCall opens raw gRPC streams on the upstream connection: ByteStream data goes through
+   *   them framed by hand, never through Connect's protobuf writer (see upstream-bytestream.ts).
+   */
   constructor(
     transport: Transport,
+    private readonly openCall: OpenUpstreamCall,
     private readonly instanceName: string,
     private readonly onClose: () => void = () => undefined,
   ) {
     this.#cas = createClient(ContentAddressableStorage, transport);
     this.#actionCache = createClient(ActionCache, transport);
     this.#capabilities = createClient(Capabilities, transport);
-    this.#byteStream = createClient(ByteStream, transport);
   }
 
   async capabilities(signal: AbortSignal): Promise<BackendCapabilities> {
@@ -71,23 +72,16 @@ export class RemoteBackend implements Backend {
 
   async *readBlob(digest: BlobDigest, options: ReadBlobOptions): AsyncIterable<Uint8Array> {
     if (digest.sizeBytes === 0 && digest.hash === EMPTY_BLOB_DIGEST.hash) return;
-    const responses = this.#byteStream.read(
-      {
-        resourceName: `${this.#prefix()}blobs/${digest.hash}/${digest.sizeBytes}`,
-        readOffset: BigInt(options.offset ?? 0),
-        readLimit: BigInt(options.limit ?? 0),
-      },
-      { signal: options.signal },
-    );
-    for await (const response of responses) yield response.data;
+    const name = `${this.#prefix()}blobs/${digest.hash}/${digest.sizeBytes}`;
+    yield* readFromUpstream(this.openCall, name, { offset: options.offset ?? 0, limit: options.limit ?? 0 }, options.signal);
   }
 
   async writeBlob(digest: BlobDigest, chunks: BlobChunks, signal: AbortSignal): Promise<void> {
     const resourceName = `${this.#prefix()}uploads/${randomUUID()}/blobs/${digest.hash}/${digest.sizeBytes}`;
-    const answer = await this.#byteStream.write(writeRequests(resourceName, chunks), { signal });
-    if (answer.committedSize !== BigInt(digest.sizeBytes) && answer.committedSize !== -1n) {
+    const committedSize = await writeToUpstream(this.openCall, resourceName, chunks, signal);
+    if (committedSize !== BigInt(digest.sizeBytes) && committedSize !== -1n) {
       throw new ConnectError(
-        `the upstream committed ${answer.committedSize} bytes of ${formatDigest(digest)}`,
+        `the upstream committed ${committedSize} bytes of ${formatDigest(digest)}`,
         Code.DataLoss,
       );
     }
@@ -146,25 +140,3 @@ export class RemoteBackend implements Backend {
     return this.instanceName === "" ? "" : `${this.instanceName}/`;
   }
 }
-
-/**
- * The Write stream for `chunks`: the name on the first request, running offsets, and
- * finish_write on the last (one chunk is held back to know which is last).
- */
-async function* writeRequests(resourceName: string, chunks: BlobChunks): AsyncIterable<MessageInitShape<typeof WriteRequestSchema>> {
-  let offset = 0n;
-  let held: Uint8Array | undefined;
-  let first = true;
-  const request = (data: Uint8Array, finishWrite: boolean): MessageInitShape<typeof WriteRequestSchema> => {
-    const message = { resourceName: first ? resourceName : "", writeOffset: offset, data, finishWrite };
-    first = false;
-    offset += BigInt(data.byteLength);
-    return message;
-  };
-  for await (const chunk of chunks) {
-    if (held !== undefined) yield request(held, false);
-    held = chunk;
-  }
-  yield request(held ?? new Uint8Array(0), true);
-}
-

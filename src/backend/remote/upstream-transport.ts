@@ -1,9 +1,10 @@
 // The gRPC transport to the upstream server: UNIX socket or TCP, TLS, bearer token, keepalive.
 import { connect as connectSocket } from "node:net";
-import type { ClientHttp2Stream, Http2Session, SecureClientSessionOptions } from "node:http2";
+import { constants as http2Constants, type ClientHttp2Stream, type Http2Session, type OutgoingHttpHeaders, type SecureClientSessionOptions } from "node:http2";
 import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { forwardRequestMetadata } from "../../server/request-metadata.js";
+import { currentRequestMetadata, forwardRequestMetadata, REQUEST_METADATA_HEADER } from "../../server/request-metadata.js";
+import type { OpenUpstreamCall } from "./upstream-bytestream.js";
 import type { RemoteAddress } from "./remote-url.js";
 
 /** TLS material and credentials for the upstream, already read from their files. */
@@ -33,6 +34,8 @@ const CONNECTION_LOST = new Set(["ENOENT", "ECONNREFUSED", "ECONNRESET", "ECONNA
 /** A transport and the means to close its connection. */
 export interface UpstreamTransport {
   readonly transport: Transport;
+  /** Opens a raw gRPC stream on the same connection, with the same headers (for ByteStream). */
+  readonly openCall: OpenUpstreamCall;
   /** Closes the HTTP/2 connection; calls after this fail. */
   close(): void;
 }
@@ -67,7 +70,28 @@ export function createUpstreamTransport(address: RemoteAddress, credentials: Ups
     readMaxBytes: READ_MAX_BYTES,
     acceptCompression: [],
   });
-  return { transport, close: () => sessionManager.abort() };
+  const openCall: OpenUpstreamCall = async (path, signal) => {
+    signal.throwIfAborted();
+    const metadata = currentRequestMetadata();
+    const headers: OutgoingHttpHeaders = {
+      "content-type": "application/grpc",
+      te: "trailers",
+      "grpc-accept-encoding": "identity",
+      ...(credentials.accessToken !== undefined ? { authorization: `Bearer ${credentials.accessToken}` } : {}),
+      ...(metadata !== undefined ? { [REQUEST_METADATA_HEADER]: metadata } : {}),
+    };
+    let stream: ClientHttp2Stream;
+    try {
+      stream = await sessionManager.request("POST", path, headers, {});
+    } catch (error) {
+      throw asUnavailable(ConnectError.from(error), signal);
+    }
+    const cancel = () => stream.close(http2Constants.NGHTTP2_CANCEL);
+    signal.addEventListener("abort", cancel, { once: true });
+    stream.once("close", () => signal.removeEventListener("abort", cancel));
+    return stream;
+  };
+  return { transport, openCall, close: () => sessionManager.abort() };
 }
 
 /**
