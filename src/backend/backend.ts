@@ -39,6 +39,11 @@ export interface Backend {
   capabilities?(signal: AbortSignal): Promise<BackendCapabilities>;
   /** Stores many small blobs in one round trip; one status per item, in order. */
   batchUpdateBlobs?(items: readonly BatchItem[], signal: AbortSignal): Promise<ItemStatus[]>;
+  /**
+   * Streams a blob as gRPC-framed ReadResponse messages, as an upstream sent them, for a server
+   * to pass on unchanged; errors as `readBlob`. Absent when the backend has no such frames.
+   */
+  readBlobFrames?(digest: BlobDigest, options: ReadBlobOptions): AsyncIterable<Uint8Array>;
   /** Reads many small blobs in one round trip; one result per digest, in order. */
   batchReadBlobs?(digests: readonly BlobDigest[], signal: AbortSignal): Promise<BatchReadResult[]>;
 }

@@ -106,3 +106,58 @@ export function framedDataHeader(fields: Uint8Array, dataLength: number): Buffer
   out.set(header, 5 + fields.byteLength);
   return out;
 }
+
+/**
+ * Follows the framing of a stream of ReadResponse messages passed on unchanged, chunk by chunk,
+ * and counts the blob bytes in them. Throws INTERNAL for a compressed or oversized message, and
+ * for a message that is not the bare `data` field this counting assumes.
+ */
+export class ReadResponseFrameCounter {
+  /** Blob bytes in the messages seen so far. */
+  dataBytes = 0;
+  readonly #prefix = Buffer.alloc(5);
+  #prefixFilled = 0;
+  #bodyLeft = 0;
+  #firstBodyByte = false;
+
+  constructor(private readonly maxMessageBytes: number) {}
+
+  /** Takes the next chunk of the stream. */
+  see(chunk: Uint8Array): void {
+    let at = 0;
+    while (at < chunk.byteLength) {
+      if (this.#bodyLeft > 0) {
+        if (this.#firstBodyByte && chunk[at] !== DATA_FIELD_TAG) throw new ConnectError("the upstream sent a ReadResponse with fields other than data", Code.Internal);
+        this.#firstBodyByte = false;
+        const take = Math.min(this.#bodyLeft, chunk.byteLength - at);
+        this.#bodyLeft -= take;
+        at += take;
+        continue;
+      }
+      this.#prefix[this.#prefixFilled++] = chunk[at++] as number;
+      if (this.#prefixFilled < 5) continue;
+      this.#prefixFilled = 0;
+      if (this.#prefix[0] !== 0) throw new ConnectError("the upstream sent a compressed message", Code.Internal);
+      const length = this.#prefix.readUInt32BE(1);
+      if (length > this.maxMessageBytes) throw new ConnectError(`the upstream sent a message of ${length} bytes`, Code.Internal);
+      this.#bodyLeft = length;
+      this.#firstBodyByte = length > 0;
+      this.dataBytes += dataBytesIn(length);
+    }
+  }
+
+  /** True when the stream so far ends on a message boundary. */
+  get complete(): boolean {
+    return this.#bodyLeft === 0 && this.#prefixFilled === 0;
+  }
+}
+
+/** The data bytes in a message of `messageLength` bytes that holds only a `data` field. */
+function dataBytesIn(messageLength: number): number {
+  if (messageLength === 0) return 0;
+  for (let varintBytes = 1; varintBytes <= 5; varintBytes++) {
+    const data = messageLength - 1 - varintBytes;
+    if (data >= 0 && dataFieldHeader(data).byteLength === 1 + varintBytes) return data;
+  }
+  throw new ConnectError("the upstream sent a ReadResponse whose data field does not add up", Code.Internal);
+}

@@ -6,7 +6,7 @@ import { ReadRequestSchema, WriteRequestSchema, WriteResponseSchema, type WriteR
 import { decide, type PolicyFlags } from "../policy/method-table.js";
 import { parseReadRequest } from "./bytestream-requests.js";
 import { receiveWrite } from "./bytestream-write.js";
-import { framedDataHeader, grpcFrame, grpcMessages } from "./grpc-frames.js";
+import { framedDataHeader, grpcFrame, grpcMessages, ReadResponseFrameCounter } from "./grpc-frames.js";
 import { serveLeanCall, type LeanCall } from "./lean-call.js";
 import type { CallObserver } from "./observe/call-record.js";
 import { REQUEST_METADATA_HEADER, runWithRequestMetadata } from "./request-metadata.js";
@@ -14,6 +14,8 @@ import type { ServerContext } from "./server-context.js";
 
 const READ_PATH = "/google.bytestream.ByteStream/Read";
 const WRITE_PATH = "/google.bytestream.ByteStream/Write";
+/** Largest ReadResponse passed on from an upstream: 4 MiB of data and its field header. */
+const MAX_RELAYED_MESSAGE_BYTES = 4 * 1024 * 1024 + 16;
 /** A ReadRequest is a resource name and two integers; anything longer is not one. */
 const MAX_READ_REQUEST_BYTES = 64 * 1024;
 
@@ -78,7 +80,21 @@ async function serveRead(server: ServerContext, call: LeanCall, request: Http2Se
   const message = decode(ReadRequestSchema, first.value);
   call.noteRequest(message);
   const read = parseReadRequest(message, server);
-  for await (const chunk of server.backend.readBlob(read.digest, { offset: read.offset, limit: read.limit, signal: call.signal })) {
+  const options = { offset: read.offset, limit: read.limit, signal: call.signal };
+  const { backend } = server;
+  if (backend.readBlobFrames !== undefined) {
+    // Messages an upstream framed go on as they are; only their boundaries are followed.
+    const counter = new ReadResponseFrameCounter(MAX_RELAYED_MESSAGE_BYTES);
+    for await (const chunk of backend.readBlobFrames(read.digest, options)) {
+      const before = counter.dataBytes;
+      counter.see(chunk);
+      await call.send(chunk);
+      call.countOut(counter.dataBytes - before);
+    }
+    if (!counter.complete) throw new ConnectError("the upstream's answer ended inside a message", Code.Unavailable);
+    return;
+  }
+  for await (const chunk of backend.readBlob(read.digest, options)) {
     if (chunk.byteLength === 0) continue;
     await call.send(readResponsePrefix(chunk.byteLength), chunk);
     call.countOut(chunk.byteLength);

@@ -40,3 +40,22 @@ t.test("bad framing", async (t) => {
   t.equal(await codeOf(collect(pieces(body.subarray(0, body.byteLength - 1), [999]))), "InvalidArgument", "a body ending inside a message");
   t.equal(await codeOf(collect(pieces(Buffer.from([0, 0]), [2]))), "InvalidArgument", "a body ending inside a prefix");
 });
+
+t.test("ReadResponseFrameCounter follows frames cut anywhere and counts only data bytes", async (t) => {
+  const { ReadResponseFrameCounter, framedDataHeader } = await import("../../src/server/grpc-frames.js");
+  const sizes = [0, 1, 127, 128, 16_384, 300_000];
+  const stream = Buffer.concat(sizes.flatMap((size) => [framedDataHeader(new Uint8Array(0), size), Buffer.alloc(size, 9)]));
+  for (const cut of [1, 3, 5, 7, 16_384, stream.byteLength]) {
+    const counter = new ReadResponseFrameCounter(1 << 20);
+    for (let at = 0; at < stream.byteLength; at += cut) counter.see(stream.subarray(at, at + cut));
+    t.equal(counter.dataBytes, sizes.reduce((a, b) => a + b, 0), `cut every ${cut} bytes`);
+    t.ok(counter.complete, "ends on a boundary");
+  }
+  const partial = new ReadResponseFrameCounter(1 << 20);
+  partial.see(stream.subarray(0, stream.byteLength - 1));
+  t.notOk(partial.complete, "a stream cut inside a message is not complete");
+  const other = new ReadResponseFrameCounter(1 << 20);
+  t.throws(() => other.see(grpcFrame(Buffer.from([0x0a, 0x01, 0x41]))), /fields other than data/, "a message with another field is refused");
+  const big = new ReadResponseFrameCounter(100);
+  t.throws(() => big.see(framedDataHeader(new Uint8Array(0), 1000)), /1004 bytes|message of/, "an oversized message is refused");
+});

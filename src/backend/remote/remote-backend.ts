@@ -19,7 +19,7 @@ import type {
   ReadBlobOptions,
 } from "../backend.js";
 import { withRetry } from "./retry.js";
-import { readFromUpstream, writeToUpstream, type OpenUpstreamCall } from "./upstream-bytestream.js";
+import { readFramesFromUpstream, readFromUpstream, writeToUpstream, type OpenUpstreamCall } from "./upstream-bytestream.js";
 
 /** FindMissingBlobs requests are split into calls of at most this many digests. */
 const FIND_MISSING_CHUNK = 10_000;
@@ -74,6 +74,13 @@ export class RemoteBackend implements Backend {
     if (digest.sizeBytes === 0 && digest.hash === EMPTY_BLOB_DIGEST.hash) return;
     const name = `${this.#prefix()}blobs/${digest.hash}/${digest.sizeBytes}`;
     yield* readFromUpstream(this.openCall, name, { offset: options.offset ?? 0, limit: options.limit ?? 0 }, options.signal);
+  }
+
+  async *readBlobFrames(digest: BlobDigest, options: ReadBlobOptions): AsyncIterable<Uint8Array> {
+    // The empty blob is always there, whether or not the upstream has stored it.
+    if (digest.sizeBytes === 0 && digest.hash === EMPTY_BLOB_DIGEST.hash) return;
+    const name = `${this.#prefix()}blobs/${digest.hash}/${digest.sizeBytes}`;
+    yield* readFramesFromUpstream(this.openCall, name, { offset: options.offset ?? 0, limit: options.limit ?? 0 }, options.signal);
   }
 
   async writeBlob(digest: BlobDigest, chunks: BlobChunks, signal: AbortSignal): Promise<void> {

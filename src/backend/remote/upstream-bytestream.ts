@@ -27,14 +27,32 @@ export async function* readFromUpstream(
   range: { readonly offset: number; readonly limit: number },
   signal: AbortSignal,
 ): AsyncGenerator<Uint8Array, void, undefined> {
+  for await (const message of grpcMessages(readFramesFromUpstream(open, resourceName, range, signal), MAX_MESSAGE_BYTES)) {
+    const { data } = decodeAnswer(() => fromBinary(ReadResponseSchema, message));
+    if (data.byteLength > 0) yield data;
+  }
+}
+
+/**
+ * Streams the upstream's answer to a Read of `resourceName` as it arrives: gRPC-framed
+ * ReadResponse messages, cut wherever the connection cut them. Ends once the upstream's status
+ * is OK; throws its status otherwise.
+ */
+export async function* readFramesFromUpstream(
+  open: OpenUpstreamCall,
+  resourceName: string,
+  range: { readonly offset: number; readonly limit: number },
+  signal: AbortSignal,
+): AsyncGenerator<Buffer, void, undefined> {
   const stream = await open(READ_PATH, signal);
   const status = statusOf(stream, signal);
   try {
     const request = create(ReadRequestSchema, { resourceName, readOffset: BigInt(range.offset), readLimit: BigInt(range.limit) });
     stream.end(grpcFrame(toBinary(ReadRequestSchema, request)));
-    for await (const message of answerMessages(stream, signal)) {
-      const { data } = decodeAnswer(() => fromBinary(ReadResponseSchema, message));
-      if (data.byteLength > 0) yield data;
+    try {
+      for await (const chunk of stream) yield chunk as Buffer;
+    } catch (error) {
+      throw brokenStream(error, signal);
     }
     throwUnlessOk(await status);
   } finally {
@@ -91,15 +109,20 @@ export async function writeToUpstream(open: OpenUpstreamCall, resourceName: stri
   }
 }
 
-/** The messages of the upstream's answer; a broken stream is UNAVAILABLE unless this side cancelled it. */
+/** The messages of the upstream's answer. */
 async function* answerMessages(stream: ClientHttp2Stream, signal: AbortSignal): AsyncGenerator<Buffer, void, undefined> {
   try {
     yield* grpcMessages(stream, MAX_MESSAGE_BYTES);
   } catch (error) {
-    if (signal.aborted) throw signal.reason;
-    if (error instanceof ConnectError) throw error;
-    throw new ConnectError(`the upstream connection broke: ${(error as Error).message}`, Code.Unavailable, undefined, undefined, error);
+    throw brokenStream(error, signal);
   }
+}
+
+/** What a failed read of the upstream's answer means: the cancellation, a ConnectError as is, else UNAVAILABLE (the stream broke). */
+function brokenStream(error: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted) return signal.reason;
+  if (error instanceof ConnectError) return error;
+  return new ConnectError(`the upstream connection broke: ${(error as Error).message}`, Code.Unavailable, undefined, undefined, error);
 }
 
 /** The status in the answer's trailers (or headers, for a trailers-only answer), once the stream has closed. */
