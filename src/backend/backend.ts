@@ -40,10 +40,11 @@ export interface Backend {
   /** Stores many small blobs in one round trip; one status per item, in order. */
   batchUpdateBlobs?(items: readonly BatchItem[], signal: AbortSignal): Promise<ItemStatus[]>;
   /**
-   * Streams a blob as gRPC-framed ReadResponse messages, as an upstream sent them, for a server
-   * to pass on unchanged; errors as `readBlob`. Absent when the backend has no such frames.
+   * Streams a blob as gRPC-framed ReadResponse messages, as an upstream sent them (in batches of
+   * the chunks received), for a server to pass on unchanged; errors as `readBlob`. Absent when
+   * the backend has no such frames.
    */
-  readBlobFrames?(digest: BlobDigest, options: ReadBlobOptions): AsyncIterable<Uint8Array>;
+  readBlobFrames?(digest: BlobDigest, options: ReadBlobOptions): AsyncIterable<readonly Uint8Array[]>;
   /** Reads many small blobs in one round trip; one result per digest, in order. */
   batchReadBlobs?(digests: readonly BlobDigest[], signal: AbortSignal): Promise<BatchReadResult[]>;
 }

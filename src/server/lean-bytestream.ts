@@ -85,10 +85,10 @@ async function serveRead(server: ServerContext, call: LeanCall, request: Http2Se
   if (backend.readBlobFrames !== undefined) {
     // Messages an upstream framed go on as they are; only their boundaries are followed.
     const counter = new ReadResponseFrameCounter(MAX_RELAYED_MESSAGE_BYTES);
-    for await (const chunk of backend.readBlobFrames(read.digest, options)) {
+    for await (const batch of backend.readBlobFrames(read.digest, options)) {
       const before = counter.dataBytes;
-      counter.see(chunk);
-      await call.send(chunk);
+      for (const chunk of batch) counter.see(chunk);
+      await call.send(...batch);
       call.countOut(counter.dataBytes - before);
     }
     if (!counter.complete) throw new ConnectError("the upstream's answer ended inside a message", Code.Unavailable);

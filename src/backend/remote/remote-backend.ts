@@ -76,7 +76,7 @@ export class RemoteBackend implements Backend {
     yield* readFromUpstream(this.openCall, name, { offset: options.offset ?? 0, limit: options.limit ?? 0 }, options.signal);
   }
 
-  async *readBlobFrames(digest: BlobDigest, options: ReadBlobOptions): AsyncIterable<Uint8Array> {
+  async *readBlobFrames(digest: BlobDigest, options: ReadBlobOptions): AsyncIterable<readonly Uint8Array[]> {
     // The empty blob is always there, whether or not the upstream has stored it.
     if (digest.sizeBytes === 0 && digest.hash === EMPTY_BLOB_DIGEST.hash) return;
     const name = `${this.#prefix()}blobs/${digest.hash}/${digest.sizeBytes}`;

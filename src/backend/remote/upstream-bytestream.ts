@@ -4,6 +4,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ReadRequestSchema, ReadResponseSchema, WriteRequestSchema, WriteResponseSchema } from "../../gen/google/bytestream/bytestream_pb.js";
 import { framedDataHeader, grpcFrame, grpcMessages } from "../../server/grpc-frames.js";
+import { chunkBatches } from "../../util/chunk-batches.js";
 import type { BlobChunks } from "../backend.js";
 
 /** Opens a gRPC call to the upstream at `path` (headers, credentials and cancellation included) and resolves with its stream. */
@@ -11,6 +12,8 @@ export type OpenUpstreamCall = (path: string, signal: AbortSignal) => Promise<Cl
 
 const READ_PATH = "/google.bytestream.ByteStream/Read";
 const WRITE_PATH = "/google.bytestream.ByteStream/Write";
+/** Bytes of an answer held before the upstream is made to wait. */
+const RELAY_HIGH_WATER_MARK = 1024 * 1024;
 /** Largest message taken from the upstream: a ReadResponse of up to 4 MiB, and framing. */
 const MAX_MESSAGE_BYTES = 5 * 1024 * 1024;
 
@@ -27,7 +30,10 @@ export async function* readFromUpstream(
   range: { readonly offset: number; readonly limit: number },
   signal: AbortSignal,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  for await (const message of grpcMessages(readFramesFromUpstream(open, resourceName, range, signal), MAX_MESSAGE_BYTES)) {
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for await (const batch of readFramesFromUpstream(open, resourceName, range, signal)) yield* batch;
+  }
+  for await (const message of grpcMessages(chunks(), MAX_MESSAGE_BYTES)) {
     const { data } = decodeAnswer(() => fromBinary(ReadResponseSchema, message));
     if (data.byteLength > 0) yield data;
   }
@@ -35,7 +41,7 @@ export async function* readFromUpstream(
 
 /**
  * Streams the upstream's answer to a Read of `resourceName` as it arrives: gRPC-framed
- * ReadResponse messages, cut wherever the connection cut them. Ends once the upstream's status
+ * ReadResponse messages, cut wherever the connection cut them, in batches of the chunks received. Ends once the upstream's status
  * is OK; throws its status otherwise.
  */
 export async function* readFramesFromUpstream(
@@ -43,14 +49,14 @@ export async function* readFramesFromUpstream(
   resourceName: string,
   range: { readonly offset: number; readonly limit: number },
   signal: AbortSignal,
-): AsyncGenerator<Buffer, void, undefined> {
+): AsyncGenerator<Buffer[], void, undefined> {
   const stream = await open(READ_PATH, signal);
   const status = statusOf(stream, signal);
   try {
     const request = create(ReadRequestSchema, { resourceName, readOffset: BigInt(range.offset), readLimit: BigInt(range.limit) });
     stream.end(grpcFrame(toBinary(ReadRequestSchema, request)));
     try {
-      for await (const chunk of stream) yield chunk as Buffer;
+      yield* chunkBatches(stream, RELAY_HIGH_WATER_MARK);
     } catch (error) {
       throw brokenStream(error, signal);
     }
@@ -136,8 +142,9 @@ function statusOf(stream: ClientHttp2Stream, signal: AbortSignal): Promise<CallS
     stream.once("close", () => {
       if (signal.aborted) return resolve({ code: Code.Canceled, message: "cancelled" });
       const httpStatus = Number(headers?.[":status"] ?? 0);
-      if (headers === undefined || (httpStatus !== 200 && trailers === undefined && headers["grpc-status"] === undefined)) {
-        const why = headers === undefined ? `reset (HTTP/2 code ${stream.rstCode})` : `HTTP ${httpStatus}`;
+      if (headers === undefined || (trailers?.["grpc-status"] === undefined && headers["grpc-status"] === undefined)) {
+        // The stream broke off (the upstream went away, or reset it): a reason to retry, not a bug.
+        const why = headers === undefined || httpStatus === 200 ? `the stream ended (HTTP/2 code ${stream.rstCode})` : `HTTP ${httpStatus}`;
         return resolve({ code: Code.Unavailable, message: `the upstream ended the call without a gRPC status: ${why}` });
       }
       const source = trailers?.["grpc-status"] !== undefined ? trailers : headers;
