@@ -25,7 +25,8 @@ await build({
 // The launcher compiles the bundle with this cache; V8 ignores a cache made by another version.
 const { compileBundle } = createRequire(import.meta.url)("../bin/load-bundle.cjs");
 const { script, exports } = compileBundle({ produceCache: true });
-// Parse the commonest command line so that the functions on that path are in the cache too.
+// Load every command's modules and parse the commonest command line, so that the functions run
+// on those paths are in the cache too (V8 caches what it has compiled by now).
 const argv = ["--", "true"];
-exports.createCli(argv).process(argv);
+exports.createCli(await exports.loadCommands()).process(argv);
 await writeFile(`${outfile}.cache`, script.createCachedData());

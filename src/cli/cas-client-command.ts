@@ -1,18 +1,9 @@
 // What every client command shares: --server and --instance, the connection, and failure reporting.
 import { Command, Option } from "clipanion";
-import { ClientStatus } from "../client/exit-status.js";
 import { resolveEndpoint } from "../client/endpoint.js";
 import { startProgress, type Progress } from "../client/progress.js";
 import { connectReapi, type ReapiClients } from "../client/reapi-clients.js";
 import { reportClientFailure } from "./cas-report-failure.js";
-
-/** The first words of the client commands' paths. */
-const CLIENT_COMMAND_WORDS: ReadonlySet<string> = new Set(["cas", "ac", "capabilities"]);
-
-/** The exit status for a command line clipanion cannot parse: 2 for the client commands, undefined for the others. */
-export function clientUsageStatus(argv: readonly string[]): number | undefined {
-  return argv[0] !== undefined && CLIENT_COMMAND_WORDS.has(argv[0]) ? ClientStatus.usage : undefined;
-}
 
 /** Text shared by the client commands' help. */
 export const CLIENT_DETAILS = `

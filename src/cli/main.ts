@@ -1,67 +1,78 @@
 // Entry point: builds the command line interface and runs it with the process's arguments.
 import { Builtins, Cli, type BaseContext, type CommandClass } from "clipanion";
 import { ExitStatus } from "../run/tool-error.js";
-import { AcGetCommand } from "./ac-get-command.js";
-import { AcPutCommand } from "./ac-put-command.js";
-import { CapabilitiesCommand } from "./capabilities-command.js";
-import { clientUsageStatus } from "./cas-client-command.js";
-import { CasGetCommand } from "./cas-get-command.js";
-import { CasMissingCommand } from "./cas-missing-command.js";
-import { CasPutCommand } from "./cas-put-command.js";
-import { RunCommand } from "./run-command.js";
-import { ServeCommand } from "./serve-command.js";
-import { StoreGcCommand } from "./store-gc-command.js";
-import { StoreStatsCommand } from "./store-stats-command.js";
-import { StoreVerifyCommand } from "./store-verify-command.js";
+import { clientUsageStatus } from "./client-usage.js";
 import { VersionCommand } from "./version-command.js";
 
 /** The program's version, as package.json gives it (replaced at bundle time). */
 declare const BST_CAS_RUN_VERSION: string | undefined;
 
-/** Every command, in the order `--help` lists them. */
-const COMMANDS: readonly CommandClass<BaseContext>[] = [
-  RunCommand,
-  ServeCommand,
-  CasPutCommand,
-  CasGetCommand,
-  CasMissingCommand,
-  AcGetCommand,
-  AcPutCommand,
-  CapabilitiesCommand,
-  StoreStatsCommand,
-  StoreGcCommand,
-  StoreVerifyCommand,
-  VersionCommand,
+/** Commands, by the first word of their paths, loaded on demand; in the order `--help` lists them. */
+interface CommandGroup {
+  /** The first words that reach the group; none for the run command, which has no path. */
+  readonly words: readonly string[];
+  load(): Promise<readonly CommandClass<BaseContext>[]>;
+}
+
+type Commands = readonly CommandClass<BaseContext>[];
+const RUN_GROUP: CommandGroup = { words: [], load: async (): Promise<Commands> => [(await import("./run-command.js")).RunCommand] };
+const COMMAND_GROUPS: readonly CommandGroup[] = [
+  RUN_GROUP,
+  { words: ["serve"], load: async (): Promise<Commands> => [(await import("./serve-command.js")).ServeCommand] },
+  {
+    words: ["cas"],
+    load: async (): Promise<Commands> => [
+      (await import("./cas-put-command.js")).CasPutCommand,
+      (await import("./cas-get-command.js")).CasGetCommand,
+      (await import("./cas-missing-command.js")).CasMissingCommand,
+    ],
+  },
+  {
+    words: ["ac"],
+    load: async (): Promise<Commands> => [(await import("./ac-get-command.js")).AcGetCommand, (await import("./ac-put-command.js")).AcPutCommand],
+  },
+  { words: ["capabilities"], load: async (): Promise<Commands> => [(await import("./capabilities-command.js")).CapabilitiesCommand] },
+  {
+    words: ["store"],
+    load: async (): Promise<Commands> => [
+      (await import("./store-stats-command.js")).StoreStatsCommand,
+      (await import("./store-gc-command.js")).StoreGcCommand,
+      (await import("./store-verify-command.js")).StoreVerifyCommand,
+    ],
+  },
+  { words: ["--version"], load: async (): Promise<Commands> => [VersionCommand] },
 ];
 
 /**
- * The commands a command line can reach: those whose path starts with its first word, else the
- * run command (which has no path of its own); every command for a bare `--help`. clipanion builds
- * a state machine over all registered commands before parsing, which costs tens of milliseconds
- * on every run; registering only the reachable ones keeps that off `bst-cas-run -- cmd`.
+ * The commands a command line can reach: the group its first word names, else the run command
+ * (which has no path of its own); every command for a bare `--help`. Only these modules are loaded:
+ * the run command never loads the client commands' code, and clipanion, which builds a state
+ * machine over all registered commands before parsing, works on the few that can match.
+ * Without `argv`, every command.
  */
-export function reachableCommands(argv: readonly string[]): readonly CommandClass<BaseContext>[] {
-  const first = argv[0];
-  if (first === undefined || first === "--help" || first === "-h") return COMMANDS;
-  const named = COMMANDS.filter((command) => command.paths?.some((path) => path[0] === first) === true);
-  return named.length > 0 ? named : [RunCommand];
+export async function loadCommands(argv?: readonly string[]): Promise<Commands> {
+  const first = argv?.[0];
+  if (argv === undefined || first === undefined || first === "--help" || first === "-h") {
+    return (await Promise.all(COMMAND_GROUPS.map((group) => group.load()))).flat();
+  }
+  return (COMMAND_GROUPS.find((group) => group.words.includes(first)) ?? RUN_GROUP).load();
 }
 
-/** The CLI with the commands `argv` can reach registered (every command when `argv` is absent), and help. */
-export function createCli(argv?: readonly string[]): Cli {
+/** The CLI with `commands` registered, and help. */
+export function createCli(commands: Commands): Cli {
   const cli = new Cli({
     binaryLabel: "bst-cas-run",
     binaryName: "bst-cas-run",
     binaryVersion: typeof BST_CAS_RUN_VERSION === "string" ? BST_CAS_RUN_VERSION : "0.0.0-dev",
   });
-  for (const command of argv === undefined ? COMMANDS : reachableCommands(argv)) cli.register(command);
+  for (const command of commands) cli.register(command);
   cli.register(Builtins.HelpCommand);
   return cli;
 }
 
 /** Runs the CLI on `argv` and sets the process's exit status; a command line it cannot parse is a one-line error and 125. */
 export async function main(argv: readonly string[]): Promise<void> {
-  const cli = createCli(argv);
+  const cli = createCli(await loadCommands(argv));
   let command;
   try {
     command = cli.process([...argv], Cli.defaultContext);

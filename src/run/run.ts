@@ -7,9 +7,11 @@ import { launchSandbox } from "../sandbox/launch-sandbox.js";
 import { OWNED_ENV_VARS, reccEnvironment } from "../sandbox/recc-environment.js";
 import { resolveCommand } from "../sandbox/resolve-command.js";
 import { HOST_VIEW, sandboxView } from "../sandbox/sandbox-view.js";
-import { startFilteringServer } from "./filtering-server.js";
+import { prepareStoreDirs } from "../backend/local/store-dirs.js";
+import { listenOnDemand } from "./on-demand-listener.js";
 import { createPrivateDir, removePrivateDir } from "./private-dir.js";
 import type { RunOptions } from "./run-options.js";
+import { ToolError } from "./tool-error.js";
 
 /** The socket's file name inside the private directory. */
 const SOCKET_NAME = "reapi.sock";
@@ -28,27 +30,56 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
 
   const dir = await createPrivateDir(SOCKET_NAME, options.env);
   try {
-    const running = await startFilteringServer(options, { kind: "unix", path: join(dir, SOCKET_NAME) });
+    const socketPath = join(dir, SOCKET_NAME);
+    const server = await startSocketServer(options, socketPath);
     try {
       if (options.sandbox === "none") {
-        return await launchDirect(options.command, options.cwd, commandEnvironment(options, running.server.address));
+        return await launchDirect(options.command, options.cwd, commandEnvironment(options, socketPath));
       }
       return await launchSandbox({
         spec: {
           ...options.shape,
           cwd: options.cwd,
-          socketHostPath: running.server.address,
+          socketHostPath: socketPath,
           socketSandboxPath: options.socketPath,
           command: [program ?? "", ...args],
         },
         env: commandEnvironment(options, options.socketPath),
       });
     } finally {
-      await running.close();
+      await server.close();
     }
   } finally {
     await removePrivateDir(dir);
   }
+}
+
+/**
+ * The server behind the socket. It starts before the command when something must be checked or
+ * watched first (an upstream must answer; calls are logged or counted); otherwise the socket
+ * listens at once and the server — most of this program's code, the protocol buffers and HTTP/2
+ * among it — is loaded when the first client connects, so that a command that never uses the
+ * cache does not wait for it. The cache directory is checked before the command either way.
+ */
+async function startSocketServer(options: RunOptions, socketPath: string): Promise<{ close(): Promise<void> }> {
+  const { observability } = options;
+  const watched = observability.verbose || observability.stats || observability.logFile !== undefined || observability.statsJson !== undefined;
+  if (options.remote !== undefined || watched) {
+    const { startFilteringServer } = await import("./filtering-server.js");
+    return startFilteringServer(options, { kind: "unix", path: socketPath });
+  }
+  await prepareStoreDirs(options.cacheDir).catch((error: Error) => {
+    throw new ToolError(`cannot use the cache directory ${options.cacheDir}: ${error.message}`, undefined, { cause: error });
+  });
+  return listenOnDemand(
+    socketPath,
+    async () => {
+      const { startFilteringServer } = await import("./filtering-server.js");
+      const running = await startFilteringServer(options, { kind: "handoff", path: socketPath });
+      return { accept: (socket) => running.server.accept(socket), close: () => running.close() };
+    },
+    (error) => process.stderr.write(`bst-cas-run: the cache is unavailable to the command: ${(error as Error).message}\n`),
+  );
 }
 
 /** The command's environment: this tool's recc variables in place of any inherited, then --setenv. */

@@ -1,6 +1,7 @@
 // The filtering REAPI server: Connect over HTTP/2 on a UNIX socket (or TLS TCP for `serve`).
 import { chmod } from "node:fs/promises";
 import { createServer as createHttp1Server } from "node:http";
+import type { Socket } from "node:net";
 import { createSecureServer, createServer, type Http2SecureServer, type Http2Server, type Http2ServerResponse, type Http2Session } from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { CallObserver } from "./observe/call-record.js";
@@ -18,9 +19,14 @@ const WINDOW_BYTES = 8 * 1024 * 1024;
 /** Largest request message read: a 4 MiB batch plus its framing. */
 const READ_MAX_BYTES = 4 * 1024 * 1024 + 1024 * 1024;
 
-/** Where the server listens: a UNIX socket (the sandbox's), or TLS on TCP (`serve --listen`). */
+/**
+ * Where the server listens: a UNIX socket (the sandbox's), TLS on TCP (`serve --listen`), or
+ * nowhere: `handoff` serves the connections its caller accepted on the socket at `path` and passes
+ * to {@link ReapiServer.accept}.
+ */
 export type ListenAddress =
   | { readonly kind: "unix"; readonly path: string }
+  | { readonly kind: "handoff"; readonly path: string }
   | { readonly kind: "tls"; readonly host: string; readonly port: number; readonly cert: string; readonly key: string };
 
 /** Options for {@link startReapiServer}. */
@@ -43,6 +49,8 @@ export interface ReapiServer {
   readonly address: string;
   /** Stops listening, ends every open connection and resolves once all are gone. */
   close(): Promise<void>;
+  /** Serves a connection accepted elsewhere (the `handoff` address); it may have been paused. */
+  accept(socket: Socket): void;
 }
 
 /** Starts the server and resolves once it listens. */
@@ -75,11 +83,11 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
   const settings = { initialWindowSize: WINDOW_BYTES };
   const listen = options.listen;
   const http2Server: Http2Server | Http2SecureServer =
-    listen.kind === "unix"
+    listen.kind !== "tls"
       ? createServer({ settings }, handler)
       : createSecureServer({ settings, cert: listen.cert, key: listen.key, allowHTTP1: false }, handler);
   // On the socket, HTTP/1.1 clients (curl with JSON, the Connect protocol) are served too.
-  const server = listen.kind === "unix" ? createProtocolSniffer(http2Server as Http2Server, createHttp1Server(handler)) : http2Server;
+  const server = listen.kind !== "tls" ? createProtocolSniffer(http2Server as Http2Server, createHttp1Server(handler)) : http2Server;
   const sessions = new Set<Http2Session>();
   http2Server.on("session", (session: Http2Session) => {
     sessions.add(session);
@@ -87,6 +95,21 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
     session.on("error", () => session.destroy());
     session.setLocalWindowSize(WINDOW_BYTES);
   });
+
+  const accept = (socket: Socket) => {
+    server.emit("connection", socket);
+    socket.resume();
+  };
+  if (listen.kind === "handoff") {
+    return {
+      address: listen.path,
+      accept,
+      close: async () => {
+        for (const session of sessions) session.destroy();
+        (server as SniffingServer).destroyConnections();
+      },
+    };
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -108,6 +131,7 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
 
   return {
     address,
+    accept,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const session of sessions) session.destroy();

@@ -4,14 +4,15 @@ import { Cli } from "clipanion";
 import { AcGetCommand } from "../../src/cli/ac-get-command.js";
 import { AcPutCommand } from "../../src/cli/ac-put-command.js";
 import { CapabilitiesCommand } from "../../src/cli/capabilities-command.js";
-import { clientUsageStatus } from "../../src/cli/cas-client-command.js";
+import { clientUsageStatus } from "../../src/cli/client-usage.js";
 import { CasGetCommand } from "../../src/cli/cas-get-command.js";
 import { CasMissingCommand } from "../../src/cli/cas-missing-command.js";
 import { CasPutCommand } from "../../src/cli/cas-put-command.js";
-import { createCli } from "../../src/cli/main.js";
+import { createCli, loadCommands } from "../../src/cli/main.js";
 
 const D = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08/4";
-const parse = (...argv: string[]) => createCli().process(argv, Cli.defaultContext);
+const cli = createCli(await loadCommands());
+const parse = (...argv: string[]) => cli.process(argv, Cli.defaultContext);
 
 t.test("cas put", async (t) => {
   const command = parse("cas", "put", "--blob", "--json", "--server", "unix:/tmp/s.sock", "a", "b/");

@@ -1,12 +1,13 @@
 // Tests for src/cli/run-command.ts and createCli: how a command line parses (never executed).
 import { Builtins, type Command } from "clipanion";
 import t from "tap";
-import { createCli } from "../../src/cli/main.js";
+import { createCli, loadCommands } from "../../src/cli/main.js";
 import { OPTION_TABLE, type OptionRow, type RawSettings } from "../../src/cli/option-table.js";
 import { RunCommand } from "../../src/cli/run-command.js";
 import { VersionCommand } from "../../src/cli/version-command.js";
 
-const parse = (argv: string[]): Command => createCli().process(argv);
+const cli = createCli(await loadCommands());
+const parse = (argv: string[]): Command => cli.process(argv);
 
 /** flags() with no option given: every key present, all undefined. */
 const NO_FLAGS: RawSettings = Object.fromEntries(OPTION_TABLE.map((row) => [row.key, undefined]));

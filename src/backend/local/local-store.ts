@@ -1,7 +1,7 @@
 // The embedded store: SHA-256 blobs and action results in files under one directory.
 import { createHash } from "node:crypto";
-import { constants, createReadStream, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { access, mkdir, rename } from "node:fs/promises";
+import { createReadStream, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdir, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -18,7 +18,8 @@ import { isErrno } from "./errno.js";
 import { partialSize, receiveIntoPartial, type ResumableUploads, type UploadStatus } from "./resumable-uploads.js";
 import { DEFAULT_STALE_AGES, removeStaleTempFiles, type StaleAges } from "./stale-temp-files.js";
 import { StoreQuota } from "./store-quota.js";
-import { actionResultPath, blobPath, storeLayout, tempPath, uploadPath, type StoreLayout } from "./store-layout.js";
+import { prepareStoreDirs } from "./store-dirs.js";
+import { actionResultPath, blobPath, tempPath, uploadPath, type StoreLayout } from "./store-layout.js";
 import { checkDigest, writeVerified } from "./verified-writer.js";
 import { untilAborted } from "../../util/until-aborted.js";
 
@@ -45,11 +46,7 @@ export interface LocalStoreOptions {
 
 /** Opens (creating if needed) the embedded store in `root`, removing stale temp files left by crashed writers. */
 export async function openLocalStore(root: string, options: LocalStoreOptions = {}): Promise<LocalStore> {
-  const layout = storeLayout(root);
-  for (const dir of [layout.casDir, layout.acDir, layout.tmpDir]) {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-  }
-  await access(layout.tmpDir, constants.W_OK);
+  const layout = await prepareStoreDirs(root);
   await removeStaleTempFiles(layout, options.staleAges ?? DEFAULT_STALE_AGES);
   const store = new LocalStore(layout, options.touchIntervalMs ?? DEFAULT_TOUCH_INTERVAL_MS);
   if (options.quotaBytes !== undefined) await store.enableQuota(options.quotaBytes);
