@@ -25,8 +25,10 @@ await build({
 // The launcher compiles the bundle with this cache; V8 ignores a cache made by another version.
 const { compileBundle } = createRequire(import.meta.url)("../bin/load-bundle.cjs");
 const { script, exports } = compileBundle({ produceCache: true });
-// Load every command's modules and parse the commonest command line, so that the functions run
-// on those paths are in the cache too (V8 caches what it has compiled by now).
+// Load every module (a run loads the server's only when a client connects) and parse the commonest
+// command line, so that the functions run on those paths are in the cache too (V8 caches what it
+// has compiled by now).
+await exports.loadEveryModule();
 const argv = ["--", "true"];
-exports.createCli(await exports.loadCommands()).process(argv);
+exports.createCli(await exports.loadCommands(argv)).process(argv);
 await writeFile(`${outfile}.cache`, script.createCachedData());
