@@ -3,7 +3,7 @@ import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { Message } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { CallObserver } from "./observe/call-record.js";
-import { subjectOf } from "./observe/message-facts.js";
+import { instanceNameOf, subjectOf } from "./observe/message-facts.js";
 import { encodeGrpcMessage } from "./refusal-handler.js";
 import { toConnectError } from "./status-of.js";
 
@@ -11,7 +11,7 @@ import { toConnectError } from "./status-of.js";
 export interface LeanCall {
   /** Aborts when the client goes away or the deadline passes. */
   readonly signal: AbortSignal;
-  /** Names the call in its record, from its (first) request message. */
+  /** Names the call (subject, instance name) in its record, from its (first) request message. */
   noteRequest(message: Message): void;
   /** Counts blob bytes received. */
   countIn(bytes: number): void;
@@ -43,6 +43,7 @@ export async function serveLeanCall(
   const timer =
     deadline === undefined ? undefined : setTimeout(() => controller.abort(new ConnectError("the deadline passed", Code.DeadlineExceeded)), deadline);
   let subject = "-";
+  let instanceName: string | undefined;
   let bytesIn = 0;
   let bytesOut = 0;
   const startResponse = () => {
@@ -52,6 +53,7 @@ export async function serveLeanCall(
     signal,
     noteRequest: (message) => {
       if (subject === "-") subject = subjectOf(message);
+      instanceName ??= instanceNameOf(message);
     },
     countIn: (bytes) => (bytesIn += bytes),
     countOut: (bytes) => (bytesOut += bytes),
@@ -84,7 +86,16 @@ export async function serveLeanCall(
   }
   // What the client did not send stays unread: drop it so the stream can close.
   if (!request.readableEnded) request.resume();
-  observe?.({ method, subject, code: outcome?.code ?? 0, refused: false, bytesIn, bytesOut, milliseconds: performance.now() - started });
+  observe?.({
+    method,
+    ...(instanceName !== undefined ? { instanceName } : {}),
+    subject,
+    code: outcome?.code ?? 0,
+    refused: false,
+    bytesIn,
+    bytesOut,
+    milliseconds: performance.now() - started,
+  });
 }
 
 /** gRPC's `grpc-timeout` header (e.g. `10S`, `500m`) in milliseconds; undefined when absent or malformed. */

@@ -6,7 +6,8 @@ import { createSecureServer, createServer, type Http2SecureServer, type Http2Ser
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { CallObserver } from "./observe/call-record.js";
 import { createObservingInterceptor } from "./observe/observing-interceptor.js";
-import { createLeanByteStream } from "./lean-bytestream.js";
+import { createLeanGrpc } from "./lean-grpc.js";
+import { recordUnaryRoutes, type UnaryRoute } from "./unary-routes.js";
 import { createProtocolSniffer, type SniffingServer } from "./protocol-sniffer.js";
 import { createRefusalHandler, type RefusalListener } from "./refusal-handler.js";
 import { captureRequestMetadata } from "./request-metadata.js";
@@ -55,8 +56,9 @@ export interface ReapiServer {
 
 /** Starts the server and resolves once it listens. */
 export async function startReapiServer(options: ReapiServerOptions): Promise<ReapiServer> {
+  const unary = new Map<string, UnaryRoute>();
   const connectHandler = connectNodeAdapter({
-    routes: (router) => registerAllowedMethods(router, options),
+    routes: (router) => registerAllowedMethods(recordUnaryRoutes(router, unary), options),
     fallback: createRefusalHandler(options.flags, observeRefusal(options.observe)),
     interceptors: [
       ...(options.observe !== undefined ? [createObservingInterceptor(options.observe)] : []),
@@ -69,14 +71,16 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
     grpc: true,
     grpcWeb: false,
   });
-  // ByteStream transfers, the bulk of what the server moves, skip Connect's per-message copies.
-  const leanByteStream = createLeanByteStream(options, {
+  // gRPC calls (all but GetTree, and anything gRPC-web, Connect or compressed) skip Connect's
+  // layers: ByteStream its per-message copies, the unary methods their per-call machinery.
+  const leanGrpc = createLeanGrpc(options, {
     readMaxBytes: READ_MAX_BYTES,
+    unary,
     ...(options.observe !== undefined ? { observe: options.observe } : {}),
     ...(options.forwardRequestMetadata === true ? { forwardRequestMetadata: true } : {}),
   });
   const dispatch: typeof connectHandler = (request, response) => {
-    if ("stream" in request && leanByteStream(request, response as Http2ServerResponse)) return;
+    if ("stream" in request && leanGrpc(request, response as Http2ServerResponse)) return;
     connectHandler(request, response);
   };
   const handler = options.requiredToken !== undefined ? requireBearerToken(options.requiredToken, dispatch) : dispatch;

@@ -3,7 +3,7 @@ import t from "tap";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import grpc from "@grpc/grpc-js";
 import { ByteStream, ReadRequestSchema, ReadResponseSchema, WriteRequestSchema, WriteResponseSchema } from "../../src/gen/google/bytestream/bytestream_pb.js";
-import { readResponsePrefix } from "../../src/server/lean-bytestream.js";
+import { readResponsePrefix } from "../../src/server/lean-grpc.js";
 import type { CallRecord } from "../../src/server/observe/call-record.js";
 import { blobOf, call, codeName, digestOf } from "../helpers/grpc-call.js";
 import { startInProcessServer } from "../helpers/in-process-server.js";
@@ -90,4 +90,26 @@ t.test("Write through the socket: messages split anywhere, and bad framing answe
   const cut = await rawGrpcCall(session, "/google.bytestream.ByteStream/Write", Buffer.concat(requests).subarray(0, 1000));
   t.equal(codeName(cut.code), codeName(INVALID_ARGUMENT), `a body cut inside a message (${cut.malformed ?? cut.details})`);
   t.strictSame(await storeProblems(served.storeDir, { partialUploads: true }), [], "nothing partial is visible in the store");
+});
+
+t.test("unary calls on the lean path: one message each way, Connect's answers for too few or too many, the call record", async (t) => {
+  const { FindMissingBlobsRequestSchema, FindMissingBlobsResponseSchema } = await import("../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js");
+  const records: CallRecord[] = [];
+  const served = await startInProcessServer(t, { instanceName: "main", observe: (record) => records.push(record) });
+  const session = rawSession(served.socketPath);
+  t.teardown(() => session.destroy());
+  const path = "/build.bazel.remote.execution.v2.ContentAddressableStorage/FindMissingBlobs";
+  const absent = digestOf(Buffer.from("absent"));
+  const request = frame(toBinary(FindMissingBlobsRequestSchema, create(FindMissingBlobsRequestSchema, { instanceName: "main", blobDigests: [absent] })));
+  const answer = await rawGrpcCall(session, path, request);
+  t.equal(codeName(answer.code), codeName(OK), `answered (${answer.malformed ?? answer.details})`);
+  t.equal(fromBinary(FindMissingBlobsResponseSchema, answer.messages[0] ?? Buffer.alloc(0)).missingBlobDigests[0]?.hash, absent.hash, "the absent blob is missing");
+  t.match(records.at(-1), { method: path.slice(1), instanceName: "main", code: 0, refused: false }, "recorded with its instance name");
+  const none = await rawGrpcCall(session, path, Buffer.alloc(0));
+  t.equal(codeName(none.code), codeName(grpc.status.UNIMPLEMENTED), `no request message (${none.details})`);
+  const two = await rawGrpcCall(session, path, Buffer.concat([request, request]));
+  t.equal(codeName(two.code), codeName(grpc.status.UNIMPLEMENTED), `two request messages (${two.details})`);
+  const wrongInstance = frame(toBinary(FindMissingBlobsRequestSchema, create(FindMissingBlobsRequestSchema, { instanceName: "other", blobDigests: [absent] })));
+  const refused = await rawGrpcCall(session, path, wrongInstance);
+  t.equal(codeName(refused.code), codeName(grpc.status.PERMISSION_DENIED), `another instance name is refused as on the Connect path (${refused.details})`);
 });

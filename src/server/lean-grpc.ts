@@ -1,7 +1,7 @@
-// ByteStream Read and Write over gRPC without Connect's per-message copies: blob data goes between the HTTP/2 stream and the backend as it lies.
+// gRPC calls served on node:http2 without Connect's layers: ByteStream (blob data moved as it lies) and the unary methods (decoded and encoded once).
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
 import { ReadRequestSchema, WriteRequestSchema, WriteResponseSchema, type WriteRequest } from "../gen/google/bytestream/bytestream_pb.js";
 import { decide, type PolicyFlags } from "../policy/method-table.js";
 import { parseReadRequest } from "./bytestream-requests.js";
@@ -9,8 +9,10 @@ import { receiveWrite } from "./bytestream-write.js";
 import { framedDataHeader, grpcFrame, grpcMessages, ReadResponseFrameCounter } from "./grpc-frames.js";
 import { serveLeanCall, type LeanCall } from "./lean-call.js";
 import type { CallObserver } from "./observe/call-record.js";
+import { payloadBytes } from "./observe/message-facts.js";
 import { REQUEST_METADATA_HEADER, runWithRequestMetadata } from "./request-metadata.js";
 import type { ServerContext } from "./server-context.js";
+import type { UnaryRoute } from "./unary-routes.js";
 
 const READ_PATH = "/google.bytestream.ByteStream/Read";
 const WRITE_PATH = "/google.bytestream.ByteStream/Write";
@@ -19,26 +21,31 @@ const MAX_RELAYED_MESSAGE_BYTES = 4 * 1024 * 1024 + 16;
 /** A ReadRequest is a resource name and two integers; anything longer is not one. */
 const MAX_READ_REQUEST_BYTES = 64 * 1024;
 
-/** Options for {@link createLeanByteStream}. */
-export interface LeanByteStreamOptions {
+/** Options for {@link createLeanGrpc}. */
+export interface LeanGrpcOptions {
   readonly observe?: CallObserver;
   /** Keep the request-metadata header for the upstream calls a transfer makes. */
   readonly forwardRequestMetadata?: boolean;
-  /** Largest request message taken (a Write chunk and its framing). */
+  /** Largest request message taken (a Write chunk or a batch, and its framing). */
   readonly readMaxBytes: number;
+  /** The unary methods to serve, as registered with Connect (the policy's allowed ones). */
+  readonly unary: ReadonlyMap<string, UnaryRoute>;
 }
 
-/** Serves a request when it is a lean ByteStream call, and says whether it was. */
+/** Serves a request when it is a call this path takes, and says whether it was. */
 export type LeanHandler = (request: Http2ServerRequest, response: Http2ServerResponse) => boolean;
 
 /**
  * Takes gRPC (protobuf over HTTP/2; not gRPC-web, not Connect) calls of ByteStream Read and Write
- * that the policy allows, and serves them as Connect would — the same checks, statuses,
- * cancellation, deadline and call record — except that a ReadResponse is written as a hand-made
- * prefix followed by the chunk read, and a WriteRequest's data is a view of the bytes received.
+ * that the policy allows, and of the unary methods registered, and serves them as Connect would —
+ * the same checks, statuses, cancellation, deadline and call record. A ReadResponse is written as
+ * a hand-made prefix followed by the chunk read, a WriteRequest's data is a view of the bytes
+ * received, and a unary request is decoded and its answer encoded once, without Connect's
+ * universal request and response layers.
  */
-export function createLeanByteStream(server: ServerContext & { readonly flags: PolicyFlags }, options: LeanByteStreamOptions): LeanHandler {
+export function createLeanGrpc(server: ServerContext & { readonly flags: PolicyFlags }, options: LeanGrpcOptions): LeanHandler {
   const served = new Map<string, (call: LeanCall, request: Http2ServerRequest) => Promise<void>>();
+  for (const [path, route] of options.unary) served.set(path, (call, request) => serveUnary(route, call, request, options.readMaxBytes));
   if (decide(READ_PATH, server.flags).allowed) served.set(READ_PATH, (call, request) => serveRead(server, call, request));
   if (decide(WRITE_PATH, server.flags).allowed) served.set(WRITE_PATH, (call, request) => serveWrite(server, call, request, options.readMaxBytes));
   return (request, response) => {
@@ -70,6 +77,28 @@ function decode<Desc extends DescMessage>(schema: Desc, bytes: Uint8Array): Mess
   } catch (error) {
     throw new ConnectError(`parse binary: ${(error as Error).message}`, Code.Internal);
   }
+}
+
+async function serveUnary(route: UnaryRoute, call: LeanCall, request: Http2ServerRequest, readMaxBytes: number): Promise<void> {
+  const messages = grpcMessages(request, readMaxBytes);
+  const first = await messages.next();
+  if (first.done === true) throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
+  if ((await messages.next()).done !== true) throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
+  const input = decode(route.method.input, first.value);
+  call.noteRequest(input);
+  call.countIn(payloadBytes(input));
+  const { method } = route;
+  const context = createHandlerContext({
+    service: method.parent,
+    method,
+    protocolName: "grpc",
+    requestMethod: "POST",
+    url: request.url ?? "",
+    requestSignal: call.signal,
+  });
+  const output = create(method.output, await route.impl(input, context));
+  call.countOut(payloadBytes(output));
+  await call.send(grpcFrame(toBinary(method.output, output)));
 }
 
 async function serveRead(server: ServerContext, call: LeanCall, request: Http2ServerRequest): Promise<void> {
