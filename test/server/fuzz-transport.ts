@@ -4,6 +4,7 @@ import t from "tap";
 import grpc from "@grpc/grpc-js";
 import { Capabilities } from "../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { METHOD_TABLE } from "../../src/policy/method-table.js";
+import { watchForCrashes } from "../helpers/crash-watch.js";
 import { call, codeName } from "../helpers/grpc-call.js";
 import { HostileStrings, Rng, unknownPath } from "../helpers/fuzz-inputs.js";
 import { startInProcessServer, type InProcessServer } from "../helpers/in-process-server.js";
@@ -56,14 +57,7 @@ function hostileJson(r: Rng, depth = 0): unknown {
 
 t.test(`${CONNECTIONS} hostile connections and ${JSON_REQUESTS} hostile Connect JSON requests (seed ${SEED})`, async (t) => {
   t.comment(`fuzz seed ${SEED} (set FUZZ_SEED to replay)`);
-  const crashes: unknown[] = [];
-  const onCrash = (error: unknown) => crashes.push(error);
-  process.on("uncaughtException", onCrash);
-  process.on("unhandledRejection", onCrash);
-  t.teardown(() => {
-    process.off("uncaughtException", onCrash);
-    process.off("unhandledRejection", onCrash);
-  });
+  const crashes = watchForCrashes(t);
   const served = await startInProcessServer(t);
   const r = new Rng(SEED ^ 3);
   const failures: string[] = [];

@@ -7,6 +7,7 @@ import { fromBinary } from "@bufbuild/protobuf";
 import grpc from "@grpc/grpc-js";
 import * as remote from "../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { METHOD_TABLE } from "../../src/policy/method-table.js";
+import { watchForCrashes } from "../helpers/crash-watch.js";
 import { callRaw, codeName } from "../helpers/grpc-call.js";
 import { HostileStrings, Rng } from "../helpers/fuzz-inputs.js";
 import { encode, generate, SERVED, type Input } from "../helpers/fuzz-requests.js";
@@ -85,14 +86,7 @@ for (const config of [
   const title = `${INPUTS_PER_SERVER} hostile calls, instance ${JSON.stringify(instanceName)}, ${update} AC updates (seed ${SEED})`;
   t.test(title, async (t: Test) => {
     t.comment(`fuzz seed ${SEED} (set FUZZ_SEED to replay, FUZZ_INPUTS for the count per server)`);
-    const crashes: unknown[] = [];
-    const onCrash = (error: unknown) => crashes.push(error);
-    process.on("uncaughtException", onCrash);
-    process.on("unhandledRejection", onCrash);
-    t.teardown(() => {
-      process.off("uncaughtException", onCrash);
-      process.off("unhandledRejection", onCrash);
-    });
+    const crashes = watchForCrashes(t);
     await rm(sentinel, { recursive: true, force: true });
     const served = await startInProcessServer(t, config);
     const testDir = dirname(served.storeDir);
