@@ -3,19 +3,20 @@ import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { Message } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { CallObserver } from "./observe/call-record.js";
-import { instanceNameOf, subjectOf } from "./observe/message-facts.js";
+import { CallMeter } from "./observe/call-meter.js";
 import { encodeGrpcMessage } from "./refusal-handler.js";
 import { toConnectError } from "./status-of.js";
+import { firstEvent } from "../util/first-event.js";
 
 /** What a lean method's body gets to work with. */
 export interface LeanCall {
   /** Aborts when the client goes away or the deadline passes. */
   readonly signal: AbortSignal;
-  /** Names the call (subject, instance name) in its record, from its (first) request message. */
+  /** A request message: names the call in its record (from the first) and counts its blob bytes in. */
   noteRequest(message: Message): void;
-  /** Counts blob bytes received. */
-  countIn(bytes: number): void;
-  /** Counts blob bytes sent. */
+  /** A response message: counts its blob bytes out. */
+  noteResponse(message: Message): void;
+  /** Counts blob bytes sent without a decoded message. */
   countOut(bytes: number): void;
   /** Writes `parts` (one or more framed response messages, or pieces of one) and waits while the stream is full. */
   send(...parts: Uint8Array[]): Promise<void>;
@@ -33,7 +34,8 @@ export async function serveLeanCall(
   observe: CallObserver | undefined,
   work: (call: LeanCall) => Promise<void>,
 ): Promise<void> {
-  const started = performance.now();
+  // Nothing is metered when nothing observes: naming each call costs a little on every one.
+  const meter = observe === undefined ? undefined : new CallMeter(method, observe);
   const controller = new AbortController();
   const { signal } = controller;
   const onClose = () => controller.abort(new ConnectError("the client went away", Code.Canceled));
@@ -42,26 +44,19 @@ export async function serveLeanCall(
   const deadline = grpcTimeoutMs(timeoutHeader);
   const timer =
     deadline === undefined ? undefined : setTimeout(() => controller.abort(new ConnectError("the deadline passed", Code.DeadlineExceeded)), deadline);
-  let subject = "-";
-  let instanceName: string | undefined;
-  let bytesIn = 0;
-  let bytesOut = 0;
   const startResponse = () => {
     if (!response.headersSent) response.writeHead(200, { "content-type": "application/grpc" });
   };
   const call: LeanCall = {
     signal,
-    noteRequest: (message) => {
-      if (subject === "-") subject = subjectOf(message);
-      instanceName ??= instanceNameOf(message);
-    },
-    countIn: (bytes) => (bytesIn += bytes),
-    countOut: (bytes) => (bytesOut += bytes),
+    noteRequest: (message) => meter?.noteRequest(message),
+    noteResponse: (message) => meter?.noteResponse(message),
+    countOut: (bytes) => meter?.countOut(bytes),
     send: async (...parts) => {
       startResponse();
       let room = true;
       for (const part of parts) room = response.write(part);
-      if (!room) await drained(response, signal);
+      if (!room) await firstEvent(response, ["drain"], signal);
     },
   };
   let outcome: ConnectError | undefined;
@@ -86,16 +81,7 @@ export async function serveLeanCall(
   }
   // What the client did not send stays unread: drop it so the stream can close.
   if (!request.readableEnded) request.resume();
-  observe?.({
-    method,
-    ...(instanceName !== undefined ? { instanceName } : {}),
-    subject,
-    code: outcome?.code ?? 0,
-    refused: false,
-    bytesIn,
-    bytesOut,
-    milliseconds: performance.now() - started,
-  });
+  meter?.finish(outcome);
 }
 
 /** gRPC's `grpc-timeout` header (e.g. `10S`, `500m`) in milliseconds; undefined when absent or malformed. */
@@ -105,20 +91,4 @@ export function grpcTimeoutMs(header: string | string[] | undefined): number | u
   if (match === null) return undefined;
   const unitMs: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
   return Number(match[1]) * (unitMs[match[2] as string] as number);
-}
-
-/** Resolves when `response` can take more data; rejects when the call ends first. */
-function drained(response: Http2ServerResponse, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onDrain = () => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    };
-    const onAbort = () => {
-      response.off("drain", onDrain);
-      reject(signal.reason as Error);
-    };
-    response.once("drain", onDrain);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -9,7 +9,6 @@ import { receiveWrite } from "./bytestream-write.js";
 import { framedDataHeader, grpcFrame, grpcMessages, ReadResponseFrameCounter } from "./grpc-frames.js";
 import { serveLeanCall, type LeanCall } from "./lean-call.js";
 import type { CallObserver } from "./observe/call-record.js";
-import { payloadBytes } from "./observe/message-facts.js";
 import { REQUEST_METADATA_HEADER, runWithRequestMetadata } from "./request-metadata.js";
 import type { ServerContext } from "./server-context.js";
 import type { UnaryRoute } from "./unary-routes.js";
@@ -86,7 +85,6 @@ async function serveUnary(route: UnaryRoute, call: LeanCall, request: Http2Serve
   if ((await messages.next()).done !== true) throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
   const input = decode(route.method.input, first.value);
   call.noteRequest(input);
-  call.countIn(payloadBytes(input));
   const { method } = route;
   const context = createHandlerContext({
     service: method.parent,
@@ -97,7 +95,7 @@ async function serveUnary(route: UnaryRoute, call: LeanCall, request: Http2Serve
     requestSignal: call.signal,
   });
   const output = create(method.output, await route.impl(input, context));
-  call.countOut(payloadBytes(output));
+  call.noteResponse(output);
   await call.send(grpcFrame(toBinary(method.output, output)));
 }
 
@@ -135,7 +133,6 @@ async function serveWrite(server: ServerContext, call: LeanCall, request: Http2S
     for await (const bytes of grpcMessages(request, readMaxBytes)) {
       const message = decode(WriteRequestSchema, bytes);
       call.noteRequest(message);
-      call.countIn(message.data.byteLength);
       yield message;
     }
   }

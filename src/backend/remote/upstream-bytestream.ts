@@ -5,6 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { ReadRequestSchema, ReadResponseSchema, WriteRequestSchema, WriteResponseSchema } from "../../gen/google/bytestream/bytestream_pb.js";
 import { framedDataHeader, grpcFrame, grpcMessages } from "../../server/grpc-frames.js";
 import { chunkBatches } from "../../util/chunk-batches.js";
+import { firstEvent } from "../../util/first-event.js";
 import type { BlobChunks } from "../backend.js";
 
 /** Opens a gRPC call to the upstream at `path` (headers, credentials and cancellation included) and resolves with its stream. */
@@ -93,7 +94,8 @@ export async function writeToUpstream(open: OpenUpstreamCall, resourceName: stri
       stream.write(framedDataHeader(fields, data.byteLength));
       const room = data.byteLength > 0 ? stream.write(data) : true;
       offset += BigInt(data.byteLength);
-      if (!room) await drained(stream, signal);
+      // Wait for room, unless the upstream answered or the stream closed (the answer says why).
+      if (!room) await firstEvent(stream, ["drain", "close", "answered"], signal);
       return true;
     };
     let open = true;
@@ -175,28 +177,4 @@ function decodeGrpcMessage(value: string): string {
   } catch {
     return value;
   }
-}
-
-/**
- * Resolves when `stream` takes more data, or when there is no point waiting for that: the
- * upstream answered or the stream closed (the answer says why). Rejects when the call is cancelled.
- */
-function drained(stream: ClientHttp2Stream, signal: AbortSignal): Promise<void> {
-  const events = ["drain", "close", "answered"] as const;
-  return new Promise((resolve, reject) => {
-    const stop = () => {
-      for (const event of events) stream.off(event, done);
-      signal.removeEventListener("abort", onAbort);
-    };
-    const done = () => {
-      stop();
-      resolve();
-    };
-    const onAbort = () => {
-      stop();
-      reject(signal.reason as Error);
-    };
-    for (const event of events) stream.once(event, done);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
