@@ -29,6 +29,4 @@ const { script, exports } = compileBundle({ produceCache: true });
 // command line, so that the functions run on those paths are in the cache too (V8 caches what it
 // has compiled by now).
 await exports.loadEveryModule();
-const argv = ["--", "true"];
-exports.createCli(await exports.loadCommands(argv)).process(argv);
 await writeFile(`${outfile}.cache`, script.createCachedData());

@@ -1,11 +1,8 @@
 // The default command: `bst-cas-run [options] -- <cmd> [args...]`.
 import { Command, Option } from "clipanion";
 import { ServerOptionsCommand } from "./server-options-command.js";
-import { runSandboxed } from "../run/run.js";
-import { buildRunOptions } from "./build-run-options.js";
+import { executeRun } from "./execute-run.js";
 import type { RawSettings } from "./option-table.js";
-import { reportFailure } from "./report-failure.js";
-import { mergeEnvironment } from "./settings.js";
 
 /** Runs a command in the sandbox with the filtering REAPI socket. */
 export class RunCommand extends ServerOptionsCommand {
@@ -72,12 +69,6 @@ export class RunCommand extends ServerOptionsCommand {
   }
 
   override async execute(): Promise<number> {
-    try {
-      const settings = mergeEnvironment(this.flags(), process.env);
-      const options = buildRunOptions(settings, this.command, { cwd: process.cwd(), env: process.env });
-      return await runSandboxed(options);
-    } catch (error) {
-      return reportFailure(error, this.context.stderr);
-    }
+    return executeRun(this.flags(), this.command, this.context.stderr);
   }
 }

@@ -1,5 +1,6 @@
 // The private (0700) directory that holds the server's socket for one run.
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { chmodSync, mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ToolError } from "./tool-error.js";
@@ -12,9 +13,10 @@ const RANDOM_SUFFIX_LENGTH = 6;
 
 /**
  * Creates a fresh directory only the current user can enter, in the first of $XDG_RUNTIME_DIR,
- * the temp dir and /tmp where `socketName` inside it still fits in a socket address.
+ * the temp dir and /tmp where `socketName` inside it still fits in a socket address. Synchronous,
+ * like the other checks a run makes before its command starts.
  */
-export async function createPrivateDir(socketName: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export function createPrivateDir(socketName: string, env: NodeJS.ProcessEnv = process.env): string {
   const candidates = [env["XDG_RUNTIME_DIR"], tmpdir(), "/tmp"].filter((dir): dir is string => Boolean(dir));
   const fits = (base: string): boolean =>
     Buffer.byteLength(join(base, PREFIX + "x".repeat(RANDOM_SUFFIX_LENGTH), socketName)) <= MAX_SOCKET_PATH_BYTES;
@@ -22,8 +24,8 @@ export async function createPrivateDir(socketName: string, env: NodeJS.ProcessEn
   if (base === undefined) {
     throw new ToolError(`no directory for the socket gives a path short enough for a UNIX socket (tried ${candidates.join(", ")})`);
   }
-  const dir = await mkdtemp(join(base, PREFIX));
-  await chmod(dir, 0o700);
+  const dir = mkdtempSync(join(base, PREFIX));
+  chmodSync(dir, 0o700);
   return dir;
 }
 

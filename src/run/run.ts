@@ -26,9 +26,9 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
   const workingDir = options.sandbox === "none" ? options.cwd : sandboxWorkingDir({ ...options.shape, cwd: options.cwd });
   if (options.sandbox === "bwrap") checkMountPoints({ ...options.shape, cwd: options.cwd });
   const view = options.sandbox === "none" ? HOST_VIEW : sandboxView({ ...options.shape, cwd: options.cwd });
-  await resolveCommand(program ?? "", options.setenv["PATH"] ?? options.env["PATH"] ?? "", workingDir, view);
+  resolveCommand(program ?? "", options.setenv["PATH"] ?? options.env["PATH"] ?? "", workingDir, view);
 
-  const dir = await createPrivateDir(SOCKET_NAME, options.env);
+  const dir = createPrivateDir(SOCKET_NAME, options.env);
   try {
     const socketPath = join(dir, SOCKET_NAME);
     const server = await startSocketServer(options, socketPath);
@@ -68,9 +68,11 @@ async function startSocketServer(options: RunOptions, socketPath: string): Promi
     const { startFilteringServer } = await import("./filtering-server.js");
     return startFilteringServer(options, { kind: "unix", path: socketPath });
   }
-  await prepareStoreDirs(options.cacheDir).catch((error: Error) => {
-    throw new ToolError(`cannot use the cache directory ${options.cacheDir}: ${error.message}`, undefined, { cause: error });
-  });
+  try {
+    prepareStoreDirs(options.cacheDir);
+  } catch (error) {
+    throw new ToolError(`cannot use the cache directory ${options.cacheDir}: ${(error as Error).message}`, undefined, { cause: error });
+  }
   return listenOnDemand(
     socketPath,
     async () => {

@@ -8,7 +8,7 @@ import { clientUsageStatus } from "../../src/cli/client-usage.js";
 import { CasGetCommand } from "../../src/cli/cas-get-command.js";
 import { CasMissingCommand } from "../../src/cli/cas-missing-command.js";
 import { CasPutCommand } from "../../src/cli/cas-put-command.js";
-import { createCli, loadCommands } from "../../src/cli/main.js";
+import { createCli, loadCommands } from "../../src/cli/clipanion-cli.js";
 
 const D = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08/4";
 const cli = createCli(await loadCommands());

@@ -1,7 +1,7 @@
 // Tests for src/cli/run-command.ts and createCli: how a command line parses (never executed).
 import { Builtins, type Command } from "clipanion";
 import t from "tap";
-import { createCli, loadCommands } from "../../src/cli/main.js";
+import { createCli, loadCommands } from "../../src/cli/clipanion-cli.js";
 import { OPTION_TABLE, type OptionRow, type RawSettings } from "../../src/cli/option-table.js";
 import { RunCommand } from "../../src/cli/run-command.js";
 import { VersionCommand } from "../../src/cli/version-command.js";

@@ -61,7 +61,7 @@ t.test("found", async (t) => {
   ];
   for (const c of cases) {
     t.test(c.name, async (t) => {
-      t.equal(await resolveCommand(c.command, c.path, c.cwd ?? root), c.expected);
+      t.equal(resolveCommand(c.command, c.path, c.cwd ?? root), c.expected);
     });
   }
 });
@@ -85,10 +85,12 @@ t.test("refused", async (t) => {
   ];
   for (const c of cases) {
     t.test(c.name, async (t) => {
-      const error: unknown = await resolveCommand(c.command, c.path, c.cwd ?? root).then(
-        (found) => new Error(`resolved to ${found}`),
-        (e: unknown) => e,
-      );
+      let error: unknown;
+      try {
+        error = new Error(`resolved to ${resolveCommand(c.command, c.path, c.cwd ?? root)}`);
+      } catch (thrown) {
+        error = thrown;
+      }
       t.type(error, ToolError);
       if (error instanceof ToolError) {
         t.equal(error.exitStatus, c.status);
@@ -101,7 +103,7 @@ t.test("refused", async (t) => {
 /** What resolveCommand gives: the sandbox path found, or the refusal's status and message. */
 async function outcome(command: string, path: string, cwd: string, view: SandboxView): Promise<string | { status: number; message: string }> {
   try {
-    return await resolveCommand(command, path, cwd, view);
+    return resolveCommand(command, path, cwd, view);
   } catch (error) {
     if (error instanceof ToolError) return { status: error.exitStatus, message: error.message };
     throw error;

@@ -19,7 +19,8 @@ import { partialSize, receiveIntoPartial, type ResumableUploads, type UploadStat
 import { DEFAULT_STALE_AGES, removeStaleTempFiles, type StaleAges } from "./stale-temp-files.js";
 import { StoreQuota } from "./store-quota.js";
 import { prepareStoreDirs } from "./store-dirs.js";
-import { actionResultPath, blobPath, tempPath, uploadPath, type StoreLayout } from "./store-layout.js";
+import { actionResultPath, blobPath, type StoreLayout } from "./store-layout.js";
+import { tempPath, uploadPath } from "./temp-names.js";
 import { checkDigest, writeVerified } from "./verified-writer.js";
 import { untilAborted } from "../../util/until-aborted.js";
 
@@ -46,7 +47,7 @@ export interface LocalStoreOptions {
 
 /** Opens (creating if needed) the embedded store in `root`, removing stale temp files left by crashed writers. */
 export async function openLocalStore(root: string, options: LocalStoreOptions = {}): Promise<LocalStore> {
-  const layout = await prepareStoreDirs(root);
+  const layout = prepareStoreDirs(root);
   await removeStaleTempFiles(layout, options.staleAges ?? DEFAULT_STALE_AGES);
   const store = new LocalStore(layout, options.touchIntervalMs ?? DEFAULT_TOUCH_INTERVAL_MS);
   if (options.quotaBytes !== undefined) await store.enableQuota(options.quotaBytes);

@@ -1,5 +1,4 @@
-// Where the embedded store keeps blobs, action-cache entries and in-progress uploads.
-import { createHash, randomBytes } from "node:crypto";
+// Where the embedded store keeps blobs and action-cache entries: the layout of its directory.
 import { join } from "node:path";
 import type { BlobDigest } from "../../policy/digest.js";
 
@@ -24,41 +23,4 @@ export function blobPath(layout: StoreLayout, digest: BlobDigest): string {
 /** The file holding an action result: `ac/<first two hex>/<hash>-<size>`. */
 export function actionResultPath(layout: StoreLayout, actionDigest: BlobDigest): string {
   return join(layout.acDir, actionDigest.hash.slice(0, 2), `${actionDigest.hash}-${actionDigest.sizeBytes}`);
-}
-
-/** Six random hex digits drawn once per process: with the pid, they keep this process's temp names apart from those of any other (a reused pid included). */
-const processTag = randomBytes(3).toString("hex");
-let tempCounter = 0;
-
-/** A fresh, unique temporary file name for an upload in progress: `<label>.<pid>.<12 hex>.tmp`. */
-export function tempPath(layout: StoreLayout, label: string): string {
-  tempCounter = (tempCounter + 1) % 0x1000000;
-  return join(layout.tmpDir, `${label}.${process.pid}.${processTag}${tempCounter.toString(16).padStart(6, "0")}.tmp`);
-}
-
-/** Suffix of the file that holds a resumable ByteStream upload's bytes so far. */
-export const UPLOAD_SUFFIX = ".partial";
-
-/**
- * The file holding the bytes of the resumable upload named `resourceName` so far:
- * `tmp/upload-<sha256 of the name>.partial`. The same name always maps to the same file, so that
- * a client (or a later process on this store) can resume it.
- */
-export function uploadPath(layout: StoreLayout, resourceName: string): string {
-  const key = createHash("sha256").update(resourceName).digest("hex");
-  return join(layout.tmpDir, `upload-${key}${UPLOAD_SUFFIX}`);
-}
-
-/** What a file name in tmp/ says about the file. */
-export type TempFileKind =
-  | { readonly kind: "temp"; readonly pid: number }
-  | { readonly kind: "upload" }
-  | { readonly kind: "unknown" };
-
-/** Tells a {@link tempPath} file (with its writer's pid) from an {@link uploadPath} file and from anything else. */
-export function classifyTempName(name: string): TempFileKind {
-  const temp = /\.([1-9][0-9]{0,9})\.[0-9a-f]{12}\.tmp$/.exec(name);
-  if (temp !== null) return { kind: "temp", pid: Number(temp[1]) };
-  if (/^upload-[0-9a-f]{64}\.partial$/.test(name)) return { kind: "upload" };
-  return { kind: "unknown" };
 }

@@ -3,7 +3,8 @@ import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { isSha256Hex } from "../../policy/digest.js";
 import { unlessGone } from "./errno.js";
-import { classifyTempName, type StoreLayout, type TempFileKind } from "./store-layout.js";
+import type { StoreLayout } from "./store-layout.js";
+import { classifyTempName, type TempFileKind } from "./temp-names.js";
 
 /** A file found in the store. */
 export interface StoreFile {

@@ -6,7 +6,8 @@ import t from "tap";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { openLocalStore } from "../../../src/backend/local/local-store.js";
 import { supportsResumableUploads } from "../../../src/backend/local/resumable-uploads.js";
-import { blobPath, uploadPath } from "../../../src/backend/local/store-layout.js";
+import { blobPath } from "../../../src/backend/local/store-layout.js";
+import { uploadPath } from "../../../src/backend/local/temp-names.js";
 import type { BlobDigest } from "../../../src/policy/digest.js";
 
 const signal = new AbortController().signal;

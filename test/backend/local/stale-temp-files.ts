@@ -6,7 +6,8 @@ import t from "tap";
 import { isProcessAlive } from "../../../src/backend/local/process-alive.js";
 import { openLocalStore } from "../../../src/backend/local/local-store.js";
 import { removeStaleTempFiles } from "../../../src/backend/local/stale-temp-files.js";
-import { classifyTempName, storeLayout, tempPath, uploadPath } from "../../../src/backend/local/store-layout.js";
+import { storeLayout } from "../../../src/backend/local/store-layout.js";
+import { classifyTempName, tempPath, uploadPath } from "../../../src/backend/local/temp-names.js";
 
 const HOUR = 3600;
 const deadPid = (): number => spawnSync("true").pid as number;

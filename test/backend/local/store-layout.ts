@@ -1,7 +1,6 @@
-// Tests for src/backend/local/store-layout.ts: where blobs, action results and temp files live.
-import { basename, dirname } from "node:path";
+// Tests for src/backend/local/store-layout.ts: where blobs and action results live.
 import t from "tap";
-import { actionResultPath, blobPath, storeLayout, tempPath } from "../../../src/backend/local/store-layout.js";
+import { actionResultPath, blobPath, storeLayout } from "../../../src/backend/local/store-layout.js";
 
 const H = "ab".repeat(32);
 const layout = storeLayout("/srv/store");
@@ -29,13 +28,4 @@ t.test("blobPath and actionResultPath", async (t) => {
   t.equal(blobPath(layout, { hash: H, sizeBytes: 1 }), blobPath(layout, { hash: H, sizeBytes: 2 }), "blobs are keyed by hash only");
   t.not(actionResultPath(layout, { hash: H, sizeBytes: 1 }), actionResultPath(layout, { hash: H, sizeBytes: 2 }),
     "action results are keyed by hash and size");
-});
-
-t.test("tempPath is in tmp/, labelled, and fresh each time", async (t) => {
-  const paths = Array.from({ length: 50 }, () => tempPath(layout, `ac-${H}`));
-  t.equal(new Set(paths).size, paths.length, "all distinct");
-  for (const path of paths.slice(0, 3)) {
-    t.equal(dirname(path), "/srv/store/tmp");
-    t.match(basename(path), new RegExp(`^ac-${H}\\.${process.pid}\\.[0-9a-f]{12}\\.tmp$`));
-  }
 });

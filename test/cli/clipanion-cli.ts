@@ -1,7 +1,7 @@
-// Tests for src/cli/main.ts: which commands a command line's first word loads, and that each still parses.
+// Tests for src/cli/clipanion-cli.ts: which commands a command line's first word loads, and that each still parses.
 import t from "tap";
 import { Cli } from "clipanion";
-import { createCli, loadCommands } from "../../src/cli/main.js";
+import { createCli, loadCommands } from "../../src/cli/clipanion-cli.js";
 
 const names = async (argv: string[]) => (await loadCommands(argv)).map((command) => command.name);
 
