@@ -47,6 +47,11 @@ export interface Backend {
   readBlobFrames?(digest: BlobDigest, options: ReadBlobOptions): AsyncIterable<readonly Uint8Array[]>;
   /** Reads many small blobs in one round trip; one result per digest, in order. */
   batchReadBlobs?(digests: readonly BlobDigest[], signal: AbortSignal): Promise<BatchReadResult[]>;
+  /**
+   * This backend with `value` (a client's request-metadata header, base64) sent along with every
+   * upstream call it makes. Absent for a backend with no upstream to tell.
+   */
+  withRequestMetadata?(value: string): Backend;
 }
 
 /** Limits and switches a backend reports. */

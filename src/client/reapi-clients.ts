@@ -29,7 +29,7 @@ export interface ReapiClients {
  */
 export function connectReapi(endpoint: Endpoint, commandName = "bst-cas-run"): ReapiClients {
   const upstream = createUpstreamTransport(endpoint.address, {});
-  const transport = withRequestMetadata(upstream.transport, requestMetadataHeader(commandName));
+  const transport = withRequestMetadata(upstream.connectTransport(), requestMetadataHeader(commandName));
   const close = upstream.close;
   return {
     instanceName: endpoint.instanceName,

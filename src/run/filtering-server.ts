@@ -35,7 +35,6 @@ export async function startFilteringServer(settings: ServerSettings, listen: Lis
       instanceName: settings.instanceName,
       limits: effectiveLimits({ ...DEFAULT_LIMITS, maxBlobSizeBytes: settings.maxBlobSizeBytes }, capabilities),
       ...(capabilities !== undefined ? { backendCapabilities: capabilities } : {}),
-      forwardRequestMetadata: settings.remote !== undefined,
       ...(observation.observe !== undefined ? { observe: observation.observe } : {}),
     });
   } catch (error) {

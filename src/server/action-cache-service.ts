@@ -4,19 +4,19 @@ import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { ActionCache, ActionResultSchema } from "../gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { checkDigestFunction, formatDigest, parseDigest } from "../policy/digest.js";
 import { checkInstanceName } from "../policy/instance-name.js";
+import { backendForHandler } from "./request-metadata.js";
 import type { ServerContext } from "./server-context.js";
 import { toConnectError } from "./status-of.js";
 
 /** Registers GetActionResult, and UpdateActionResult when `--action-cache-enable-update` is on. */
 export function registerActionCacheService(router: ConnectRouter, server: ServerContext): void {
-  const { backend } = server;
   const methods = ActionCache.method;
 
   router.rpc(methods.getActionResult, async (request, context) => {
     checkInstanceName(request.instanceName, server.instanceName);
     checkDigestFunction(request.digestFunction);
     const actionDigest = parseDigest(request.actionDigest, "action_digest");
-    const result = await backend.getActionResult(actionDigest, context.signal).catch((error: unknown) => {
+    const result = await backendForHandler(server, context).getActionResult(actionDigest, context.signal).catch((error: unknown) => {
       throw toConnectError(error);
     });
     if (result === undefined) {
@@ -32,7 +32,7 @@ export function registerActionCacheService(router: ConnectRouter, server: Server
     const actionDigest = parseDigest(request.actionDigest, "action_digest");
     const result = request.actionResult ?? create(ActionResultSchema);
     // A full disk is RESOURCE_EXHAUSTED, not an unknown error.
-    await backend.updateActionResult(actionDigest, result, context.signal).catch((error: unknown) => {
+    await backendForHandler(server, context).updateActionResult(actionDigest, result, context.signal).catch((error: unknown) => {
       throw toConnectError(error);
     });
     return result;

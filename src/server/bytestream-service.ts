@@ -4,25 +4,26 @@ import { ByteStream } from "../gen/google/bytestream/bytestream_pb.js";
 import { supportsResumableUploads } from "../backend/local/resumable-uploads.js";
 import { parseBlobResourceName, parseReadRequest } from "./bytestream-requests.js";
 import { receiveWrite } from "./bytestream-write.js";
+import { backendForHandler } from "./request-metadata.js";
 import type { ServerContext } from "./server-context.js";
 
 /** Registers the ByteStream methods on `router`. */
 export function registerByteStreamService(router: ConnectRouter, server: ServerContext): void {
-  const { backend } = server;
   const methods = ByteStream.method;
 
   router.rpc(methods.read, async function* (request, context) {
     const { digest, offset, limit } = parseReadRequest(request, server);
-    for await (const data of backend.readBlob(digest, { offset, limit, signal: context.signal })) yield { data };
+    for await (const data of backendForHandler(server, context).readBlob(digest, { offset, limit, signal: context.signal })) yield { data };
   });
 
   router.rpc(methods.write, async (requests, context) => {
-    const committedSize = await receiveWrite(requests[Symbol.asyncIterator](), server, context.signal);
+    const committedSize = await receiveWrite(requests[Symbol.asyncIterator](), backendForHandler(server, context), server, context.signal);
     return { committedSize: BigInt(committedSize) };
   });
 
   router.rpc(methods.queryWriteStatus, async (request, context) => {
     const { digest } = parseBlobResourceName(request.resourceName, "write", server);
+    const backend = backendForHandler(server, context);
     if (supportsResumableUploads(backend)) {
       const status = await backend.queryUpload(request.resourceName, digest, context.signal);
       return { committedSize: BigInt(status.committedSize), complete: status.complete };

@@ -1,5 +1,6 @@
 // ByteStream Write: the requests of one upload checked as they arrive and handed to the backend as a stream of data.
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { Backend } from "../backend/backend.js";
 import { supportsResumableUploads } from "../backend/local/resumable-uploads.js";
 import type { WriteRequest } from "../gen/google/bytestream/bytestream_pb.js";
 import { untilAborted } from "../util/until-aborted.js";
@@ -7,11 +8,11 @@ import { parseBlobResourceName } from "./bytestream-requests.js";
 import type { ServerContext } from "./server-context.js";
 
 /**
- * Stores the upload that `requests` carries and resolves with the committed size to answer.
- * Resumes where the backend keeps partial uploads; ends early when the blob is stored already.
+ * Stores the upload that `requests` carries in `backend` (the server's, scoped to the call) and
+ * resolves with the committed size to answer. Resumes where the backend keeps partial uploads;
+ * ends early when the blob is stored already.
  */
-export async function receiveWrite(requests: AsyncIterator<WriteRequest>, server: ServerContext, signal: AbortSignal): Promise<number> {
-  const { backend } = server;
+export async function receiveWrite(requests: AsyncIterator<WriteRequest>, backend: Backend, server: ServerContext, signal: AbortSignal): Promise<number> {
   const first = await untilAborted(requests.next(), signal);
   if (first.done === true) throw new ConnectError("Write received no requests", Code.InvalidArgument);
   const name = first.value.resourceName;

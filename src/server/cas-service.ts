@@ -8,6 +8,7 @@ import { checkInstanceName } from "../policy/instance-name.js";
 import { readWholeBlob } from "./read-whole-blob.js";
 import { getTree } from "./get-tree.js";
 import { mapConcurrently } from "./map-concurrently.js";
+import { backendForHandler } from "./request-metadata.js";
 import type { ServerContext } from "./server-context.js";
 import { statusOf } from "./status-of.js";
 
@@ -19,14 +20,14 @@ const BLOB_CONCURRENCY = 16;
 
 /** Registers the CAS methods on `router`. */
 export function registerCasService(router: ConnectRouter, server: ServerContext): void {
-  const { backend, limits } = server;
+  const { limits } = server;
   const methods = ContentAddressableStorage.method;
 
   router.rpc(methods.findMissingBlobs, async (request, context) => {
     checkInstanceName(request.instanceName, server.instanceName);
     checkDigestFunction(request.digestFunction);
     const digests = request.blobDigests.map((digest, index) => parseDigest(digest, `blob_digests[${index}]`));
-    const missing = await backend.findMissingBlobs(digests, context.signal);
+    const missing = await backendForHandler(server, context).findMissingBlobs(digests, context.signal);
     return { missingBlobDigests: missing.map(toWireDigest) };
   });
 
@@ -52,7 +53,7 @@ export function registerCasService(router: ConnectRouter, server: ServerContext)
         statuses.push(statusOf(error));
       }
     }
-    const results = await updateBlobs(backend, valid.map(({ item }) => item), context.signal);
+    const results = await updateBlobs(backendForHandler(server, context), valid.map(({ item }) => item), context.signal);
     valid.forEach(({ index }, at) => (statuses[index] = results[at]));
     return {
       responses: request.requests.map((item, index) => ({ digest: item.digest, status: statuses[index] ?? { code: OK, message: "" } })),
@@ -67,7 +68,7 @@ export function registerCasService(router: ConnectRouter, server: ServerContext)
       digests.reduce((sum, digest) => sum + digest.sizeBytes, 0),
       limits.maxBatchTotalSizeBytes,
     );
-    const results = await readBlobs(backend, digests, context.signal);
+    const results = await readBlobs(backendForHandler(server, context), digests, context.signal);
     return {
       responses: digests.map((digest, index) => {
         const result = results[index] as BatchReadResult;
@@ -80,7 +81,7 @@ export function registerCasService(router: ConnectRouter, server: ServerContext)
     checkInstanceName(request.instanceName, server.instanceName);
     checkDigestFunction(request.digestFunction);
     const root: BlobDigest = parseDigest(request.rootDigest, "root_digest", limits.maxBatchTotalSizeBytes);
-    return getTree(backend, root, request.pageSize, request.pageToken, context.signal);
+    return getTree(backendForHandler(server, context), root, request.pageSize, request.pageToken, context.signal);
   });
 }
 

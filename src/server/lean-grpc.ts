@@ -9,7 +9,7 @@ import { receiveWrite } from "./bytestream-write.js";
 import { framedDataHeader, grpcFrame, grpcMessages, ReadResponseFrameCounter } from "./grpc-frames.js";
 import { serveLeanCall, type LeanCall } from "./lean-call.js";
 import type { CallObserver } from "./observe/call-record.js";
-import { REQUEST_METADATA_HEADER, runWithRequestMetadata } from "./request-metadata.js";
+import { backendForCall, REQUEST_METADATA_HEADER } from "./request-metadata.js";
 import type { ServerContext } from "./server-context.js";
 import type { UnaryRoute } from "./unary-routes.js";
 
@@ -23,8 +23,6 @@ const MAX_READ_REQUEST_BYTES = 64 * 1024;
 /** Options for {@link createLeanGrpc}. */
 export interface LeanGrpcOptions {
   readonly observe?: CallObserver;
-  /** Keep the request-metadata header for the upstream calls a transfer makes. */
-  readonly forwardRequestMetadata?: boolean;
   /** Largest request message taken (a Write chunk or a batch, and its framing). */
   readonly readMaxBytes: number;
   /** The unary methods to serve, as registered with Connect (the policy's allowed ones). */
@@ -50,10 +48,8 @@ export function createLeanGrpc(server: ServerContext & { readonly flags: PolicyF
   return (request, response) => {
     const work = request.method === "POST" && request.url !== undefined ? served.get(request.url) : undefined;
     if (work === undefined || !isPlainGrpc(request)) return false;
-    const metadata = options.forwardRequestMetadata === true ? request.headers[REQUEST_METADATA_HEADER] : undefined;
     const method = (request.url as string).slice(1);
-    const serve = () => serveLeanCall(request, response, method, options.observe, (call) => work(call, request));
-    void (typeof metadata === "string" ? runWithRequestMetadata(metadata, serve) : serve());
+    void serveLeanCall(request, response, method, options.observe, (call) => work(call, request));
     return true;
   };
 }
@@ -86,6 +82,7 @@ async function serveUnary(route: UnaryRoute, call: LeanCall, request: Http2Serve
   const input = decode(route.method.input, first.value);
   call.noteRequest(input);
   const { method } = route;
+  const requestMetadata = request.headers[REQUEST_METADATA_HEADER];
   const context = createHandlerContext({
     service: method.parent,
     method,
@@ -93,6 +90,8 @@ async function serveUnary(route: UnaryRoute, call: LeanCall, request: Http2Serve
     requestMethod: "POST",
     url: request.url ?? "",
     requestSignal: call.signal,
+    // The one request header the implementations read: what an upstream backend passes on.
+    ...(typeof requestMetadata === "string" ? { requestHeader: { [REQUEST_METADATA_HEADER]: requestMetadata } } : {}),
   });
   const output = create(method.output, await route.impl(input, context));
   call.noteResponse(output);
@@ -108,7 +107,7 @@ async function serveRead(server: ServerContext, call: LeanCall, request: Http2Se
   call.noteRequest(message);
   const read = parseReadRequest(message, server);
   const options = { offset: read.offset, limit: read.limit, signal: call.signal };
-  const { backend } = server;
+  const backend = backendForCall(server.backend, request.headers[REQUEST_METADATA_HEADER]);
   if (backend.readBlobFrames !== undefined) {
     // Messages an upstream framed go on as they are; only their boundaries are followed.
     const counter = new ReadResponseFrameCounter(MAX_RELAYED_MESSAGE_BYTES);
@@ -136,7 +135,7 @@ async function serveWrite(server: ServerContext, call: LeanCall, request: Http2S
       yield message;
     }
   }
-  const committedSize = await receiveWrite(requests(), server, call.signal);
+  const committedSize = await receiveWrite(requests(), backendForCall(server.backend, request.headers[REQUEST_METADATA_HEADER]), server, call.signal);
   await call.send(grpcFrame(toBinary(WriteResponseSchema, create(WriteResponseSchema, { committedSize: BigInt(committedSize) }))));
 }
 

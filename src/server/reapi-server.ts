@@ -10,7 +10,6 @@ import { createLeanGrpc } from "./lean-grpc.js";
 import { recordUnaryRoutes, type UnaryRoute } from "./unary-routes.js";
 import { createProtocolSniffer, type SniffingServer } from "./protocol-sniffer.js";
 import { createRefusalHandler, type RefusalListener } from "./refusal-handler.js";
-import { captureRequestMetadata } from "./request-metadata.js";
 import { requireBearerToken } from "./require-token.js";
 import { registerAllowedMethods } from "./routes.js";
 import type { ServerContext } from "./server-context.js";
@@ -37,11 +36,6 @@ export interface ReapiServerOptions extends ServerContext {
   readonly requiredToken?: string;
   /** Told about every call, served or refused, when it ends. */
   readonly observe?: CallObserver;
-  /**
-   * Keep each call's request-metadata header for the upstream calls it makes (an upstream backend
-   * forwards it). Off for the embedded store: the AsyncLocalStorage behind it costs every promise.
-   */
-  readonly forwardRequestMetadata?: boolean;
 }
 
 /** A running server. */
@@ -60,10 +54,7 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
   const connectHandler = connectNodeAdapter({
     routes: (router) => registerAllowedMethods(recordUnaryRoutes(router, unary), options),
     fallback: createRefusalHandler(options.flags, observeRefusal(options.observe)),
-    interceptors: [
-      ...(options.observe !== undefined ? [createObservingInterceptor(options.observe)] : []),
-      ...(options.forwardRequestMetadata === true ? [captureRequestMetadata] : []),
-    ],
+    interceptors: options.observe !== undefined ? [createObservingInterceptor(options.observe)] : [],
     // Clients offer gzip; compressing blob data costs more than it saves on a local socket.
     acceptCompression: [],
     readMaxBytes: READ_MAX_BYTES,
@@ -77,7 +68,6 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
     readMaxBytes: READ_MAX_BYTES,
     unary,
     ...(options.observe !== undefined ? { observe: options.observe } : {}),
-    ...(options.forwardRequestMetadata === true ? { forwardRequestMetadata: true } : {}),
   });
   const dispatch: typeof connectHandler = (request, response) => {
     if ("stream" in request && leanGrpc(request, response as Http2ServerResponse)) return;

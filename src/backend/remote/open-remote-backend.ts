@@ -48,7 +48,7 @@ export async function openRemoteBackend(options: RemoteOptions): Promise<OpenedR
     ...(options.accessTokenFile !== undefined ? { accessToken: (await readText("--access-token-file", options.accessTokenFile)).trim() } : {}),
   };
   const upstream = createUpstreamTransport(address, credentials);
-  const backend = new RemoteBackend(upstream.transport, upstream.openCall, options.instanceName, upstream.close);
+  const backend = new RemoteBackend(upstream.openCall, options.instanceName, upstream.close);
   try {
     const capabilities = await backend.capabilities(AbortSignal.timeout(options.connectTimeoutMs));
     return { backend, capabilities };

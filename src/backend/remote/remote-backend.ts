@@ -1,6 +1,6 @@
 // A Backend that forwards to an upstream REAPI server (buildbox-casd, BuildGrid, Buildbarn, ...).
 import { randomUUID } from "node:crypto";
-import { createClient, Code, ConnectError, type Client, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import {
   ActionCache,
   Capabilities,
@@ -19,34 +19,40 @@ import type {
   ReadBlobOptions,
 } from "../backend.js";
 import { withRetry } from "./retry.js";
-import { readFramesFromUpstream, readFromUpstream, writeToUpstream, type OpenUpstreamCall } from "./upstream-bytestream.js";
+import { readFramesFromUpstream, readFromUpstream, writeToUpstream } from "./upstream-bytestream.js";
+import type { OpenUpstreamCall, UpstreamCallScope } from "./upstream-call.js";
+import { callUpstream } from "./upstream-unary.js";
 
 /** FindMissingBlobs requests are split into calls of at most this many digests. */
 const FIND_MISSING_CHUNK = 10_000;
 
-/** Forwards every Backend call to the upstream behind `transport`, under `instanceName`. */
-export class RemoteBackend implements Backend {
-  readonly #cas: Client<typeof ContentAddressableStorage>;
-  readonly #actionCache: Client<typeof ActionCache>;
-  readonly #capabilities: Client<typeof Capabilities>;
+const CAS = ContentAddressableStorage.method;
 
+/**
+ * Forwards every Backend call to the upstream that `openCall` reaches, under `instanceName`. Each
+ * call is a raw gRPC stream on the upstream connection: ByteStream data framed by hand, never
+ * copied through a protobuf writer (see upstream-bytestream.ts), and unary requests encoded once
+ * (upstream-unary.ts).
+ */
+export class RemoteBackend implements Backend {
   /**
-   * @param openCall opens raw gRPC streams on the upstream connection: ByteStream data goes through
-   *   them framed by hand, never through Connect's protobuf writer (see upstream-bytestream.ts).
+   * @param requestMetadata the served call's request-metadata header, sent with every upstream
+   *   call; see {@link withRequestMetadata}.
    */
   constructor(
-    transport: Transport,
     private readonly openCall: OpenUpstreamCall,
     private readonly instanceName: string,
     private readonly onClose: () => void = () => undefined,
-  ) {
-    this.#cas = createClient(ContentAddressableStorage, transport);
-    this.#actionCache = createClient(ActionCache, transport);
-    this.#capabilities = createClient(Capabilities, transport);
+    private readonly requestMetadata?: string,
+  ) {}
+
+  /** This backend, its upstream calls carrying `value` as the client's request metadata. */
+  withRequestMetadata(value: string): RemoteBackend {
+    return new RemoteBackend(this.openCall, this.instanceName, this.onClose, value);
   }
 
   async capabilities(signal: AbortSignal): Promise<BackendCapabilities> {
-    const answer = await withRetry(() => this.#capabilities.getCapabilities({ instanceName: this.instanceName }, { signal }), signal);
+    const answer = await withRetry(() => callUpstream(this.openCall, Capabilities.method.getCapabilities, { instanceName: this.instanceName }, this.#scope(signal)), signal);
     const cache = answer.cacheCapabilities;
     if (cache === undefined || !cache.digestFunctions.includes(DigestFunction_Value.SHA256)) {
       throw new ConnectError("the upstream does not offer a SHA-256 CAS", Code.FailedPrecondition);
@@ -64,7 +70,7 @@ export class RemoteBackend implements Backend {
     const missing: BlobDigest[] = [];
     for (let at = 0; at < digests.length; at += FIND_MISSING_CHUNK) {
       const blobDigests = digests.slice(at, at + FIND_MISSING_CHUNK).map(toWireDigest);
-      const answer = await withRetry(() => this.#cas.findMissingBlobs({ instanceName: this.instanceName, blobDigests }, { signal }), signal);
+      const answer = await withRetry(() => callUpstream(this.openCall, CAS.findMissingBlobs, { instanceName: this.instanceName, blobDigests }, this.#scope(signal)), signal);
       missing.push(...answer.missingBlobDigests.map((digest) => parseDigest(digest, "upstream missing digest")));
     }
     return missing;
@@ -73,19 +79,19 @@ export class RemoteBackend implements Backend {
   async *readBlob(digest: BlobDigest, options: ReadBlobOptions): AsyncIterable<Uint8Array> {
     if (digest.sizeBytes === 0 && digest.hash === EMPTY_BLOB_DIGEST.hash) return;
     const name = `${this.#prefix()}blobs/${digest.hash}/${digest.sizeBytes}`;
-    yield* readFromUpstream(this.openCall, name, { offset: options.offset ?? 0, limit: options.limit ?? 0 }, options.signal);
+    yield* readFromUpstream(this.openCall, name, { offset: options.offset ?? 0, limit: options.limit ?? 0 }, this.#scope(options.signal));
   }
 
   async *readBlobFrames(digest: BlobDigest, options: ReadBlobOptions): AsyncIterable<readonly Uint8Array[]> {
     // The empty blob is always there, whether or not the upstream has stored it.
     if (digest.sizeBytes === 0 && digest.hash === EMPTY_BLOB_DIGEST.hash) return;
     const name = `${this.#prefix()}blobs/${digest.hash}/${digest.sizeBytes}`;
-    yield* readFramesFromUpstream(this.openCall, name, { offset: options.offset ?? 0, limit: options.limit ?? 0 }, options.signal);
+    yield* readFramesFromUpstream(this.openCall, name, { offset: options.offset ?? 0, limit: options.limit ?? 0 }, this.#scope(options.signal));
   }
 
   async writeBlob(digest: BlobDigest, chunks: BlobChunks, signal: AbortSignal): Promise<void> {
     const resourceName = `${this.#prefix()}uploads/${randomUUID()}/blobs/${digest.hash}/${digest.sizeBytes}`;
-    const committedSize = await writeToUpstream(this.openCall, resourceName, chunks, signal);
+    const committedSize = await writeToUpstream(this.openCall, resourceName, chunks, this.#scope(signal));
     if (committedSize !== BigInt(digest.sizeBytes) && committedSize !== -1n) {
       throw new ConnectError(
         `the upstream committed ${committedSize} bytes of ${formatDigest(digest)}`,
@@ -96,7 +102,7 @@ export class RemoteBackend implements Backend {
 
   async batchUpdateBlobs(items: readonly BatchItem[], signal: AbortSignal): Promise<ItemStatus[]> {
     const requests = items.map((item) => ({ digest: toWireDigest(item.digest), data: item.data }));
-    const answer = await withRetry(() => this.#cas.batchUpdateBlobs({ instanceName: this.instanceName, requests }, { signal }), signal);
+    const answer = await withRetry(() => callUpstream(this.openCall, CAS.batchUpdateBlobs, { instanceName: this.instanceName, requests }, this.#scope(signal)), signal);
     return items.map((item, index) => {
       const response = answer.responses[index];
       if (response === undefined || response.digest?.hash !== item.digest.hash) {
@@ -108,7 +114,7 @@ export class RemoteBackend implements Backend {
 
   async batchReadBlobs(digests: readonly BlobDigest[], signal: AbortSignal): Promise<BatchReadResult[]> {
     const answer = await withRetry(
-      () => this.#cas.batchReadBlobs({ instanceName: this.instanceName, digests: digests.map(toWireDigest) }, { signal }),
+      () => callUpstream(this.openCall, CAS.batchReadBlobs, { instanceName: this.instanceName, digests: digests.map(toWireDigest) }, this.#scope(signal)),
       signal,
     );
     const byHash = new Map(answer.responses.map((response) => [response.digest?.hash ?? "", response]));
@@ -123,7 +129,8 @@ export class RemoteBackend implements Backend {
   async getActionResult(actionDigest: BlobDigest, signal: AbortSignal): Promise<ActionResult | undefined> {
     try {
       return await withRetry(
-        () => this.#actionCache.getActionResult({ instanceName: this.instanceName, actionDigest: toWireDigest(actionDigest) }, { signal }),
+        () =>
+          callUpstream(this.openCall, ActionCache.method.getActionResult, { instanceName: this.instanceName, actionDigest: toWireDigest(actionDigest) }, this.#scope(signal)),
         signal,
       );
     } catch (error) {
@@ -133,14 +140,20 @@ export class RemoteBackend implements Backend {
   }
 
   async updateActionResult(actionDigest: BlobDigest, result: ActionResult, signal: AbortSignal): Promise<void> {
-    await this.#actionCache.updateActionResult(
+    await callUpstream(
+      this.openCall,
+      ActionCache.method.updateActionResult,
       { instanceName: this.instanceName, actionDigest: toWireDigest(actionDigest), actionResult: result },
-      { signal },
+      this.#scope(signal),
     );
   }
 
   async close(): Promise<void> {
     this.onClose();
+  }
+
+  #scope(signal: AbortSignal): UpstreamCallScope {
+    return { signal, requestMetadata: this.requestMetadata };
   }
 
   #prefix(): string {

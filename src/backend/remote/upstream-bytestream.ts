@@ -1,5 +1,5 @@
 // ByteStream Read and Write to the upstream on raw HTTP/2 streams: blob data framed by hand, never copied into a protobuf writer.
-import { constants as http2, type ClientHttp2Stream, type IncomingHttpHeaders } from "node:http2";
+import { constants as http2, type IncomingHttpHeaders } from "node:http2";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ReadRequestSchema, ReadResponseSchema, WriteRequestSchema, WriteResponseSchema } from "../../gen/google/bytestream/bytestream_pb.js";
@@ -7,34 +7,33 @@ import { framedDataHeader, grpcFrame, grpcMessages } from "../../server/grpc-fra
 import { chunkBatches } from "../../util/chunk-batches.js";
 import { firstEvent } from "../../util/first-event.js";
 import type { BlobChunks } from "../backend.js";
-
-/** Opens a gRPC call to the upstream at `path` (headers, credentials and cancellation included) and resolves with its stream. */
-export type OpenUpstreamCall = (path: string, signal: AbortSignal) => Promise<ClientHttp2Stream>;
+import {
+  answerMessages,
+  brokenStream,
+  decodeAnswer,
+  MAX_ANSWER_MESSAGE_BYTES,
+  statusOf,
+  throwUnlessOk,
+  type OpenUpstreamCall,
+  type UpstreamCallScope,
+} from "./upstream-call.js";
 
 const READ_PATH = "/google.bytestream.ByteStream/Read";
 const WRITE_PATH = "/google.bytestream.ByteStream/Write";
 /** Bytes of an answer held before the upstream is made to wait. */
 const RELAY_HIGH_WATER_MARK = 1024 * 1024;
-/** Largest message taken from the upstream: a ReadResponse of up to 4 MiB, and framing. */
-const MAX_MESSAGE_BYTES = 5 * 1024 * 1024;
-
-/** What the upstream answered a call with. */
-interface CallStatus {
-  readonly code: Code | 0;
-  readonly message: string;
-}
 
 /** Streams the blob behind `resourceName` from the upstream, chunk by chunk as its ReadResponses arrive. */
 export async function* readFromUpstream(
   open: OpenUpstreamCall,
   resourceName: string,
   range: { readonly offset: number; readonly limit: number },
-  signal: AbortSignal,
+  scope: UpstreamCallScope,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   async function* chunks(): AsyncGenerator<Buffer> {
-    for await (const batch of readFramesFromUpstream(open, resourceName, range, signal)) yield* batch;
+    for await (const batch of readFramesFromUpstream(open, resourceName, range, scope)) yield* batch;
   }
-  for await (const message of grpcMessages(chunks(), MAX_MESSAGE_BYTES)) {
+  for await (const message of grpcMessages(chunks(), MAX_ANSWER_MESSAGE_BYTES)) {
     const { data } = decodeAnswer(() => fromBinary(ReadResponseSchema, message));
     if (data.byteLength > 0) yield data;
   }
@@ -49,9 +48,10 @@ export async function* readFramesFromUpstream(
   open: OpenUpstreamCall,
   resourceName: string,
   range: { readonly offset: number; readonly limit: number },
-  signal: AbortSignal,
+  scope: UpstreamCallScope,
 ): AsyncGenerator<Buffer[], void, undefined> {
-  const stream = await open(READ_PATH, signal);
+  const { signal } = scope;
+  const stream = await open(READ_PATH, scope);
   const status = statusOf(stream, signal);
   try {
     const request = create(ReadRequestSchema, { resourceName, readOffset: BigInt(range.offset), readLimit: BigInt(range.limit) });
@@ -72,8 +72,9 @@ export async function* readFramesFromUpstream(
  * it committed. Each request is a small hand-made header followed by the chunk itself. An
  * upstream that answers early (it holds the blob already) ends the upload there.
  */
-export async function writeToUpstream(open: OpenUpstreamCall, resourceName: string, chunks: BlobChunks, signal: AbortSignal): Promise<bigint> {
-  const stream = await open(WRITE_PATH, signal);
+export async function writeToUpstream(open: OpenUpstreamCall, resourceName: string, chunks: BlobChunks, scope: UpstreamCallScope): Promise<bigint> {
+  const { signal } = scope;
+  const stream = await open(WRITE_PATH, scope);
   const status = statusOf(stream, signal);
   try {
     let offset = 0n;
@@ -114,67 +115,5 @@ export async function writeToUpstream(open: OpenUpstreamCall, resourceName: stri
     return committed;
   } finally {
     if (!stream.closed) stream.close(http2.NGHTTP2_CANCEL);
-  }
-}
-
-/** The messages of the upstream's answer. */
-async function* answerMessages(stream: ClientHttp2Stream, signal: AbortSignal): AsyncGenerator<Buffer, void, undefined> {
-  try {
-    yield* grpcMessages(stream, MAX_MESSAGE_BYTES);
-  } catch (error) {
-    throw brokenStream(error, signal);
-  }
-}
-
-/** What a failed read of the upstream's answer means: the cancellation, a ConnectError as is, else UNAVAILABLE (the stream broke). */
-function brokenStream(error: unknown, signal: AbortSignal): unknown {
-  if (signal.aborted) return signal.reason;
-  if (error instanceof ConnectError) return error;
-  return new ConnectError(`the upstream connection broke: ${(error as Error).message}`, Code.Unavailable, undefined, undefined, error);
-}
-
-/** The status in the answer's trailers (or headers, for a trailers-only answer), once the stream has closed. */
-function statusOf(stream: ClientHttp2Stream, signal: AbortSignal): Promise<CallStatus> {
-  return new Promise((resolve) => {
-    let headers: IncomingHttpHeaders | undefined;
-    let trailers: IncomingHttpHeaders | undefined;
-    stream.once("response", (received) => (headers = received));
-    stream.once("trailers", (received) => (trailers = received));
-    stream.on("error", () => undefined);
-    stream.once("close", () => {
-      if (signal.aborted) return resolve({ code: Code.Canceled, message: "cancelled" });
-      const httpStatus = Number(headers?.[":status"] ?? 0);
-      if (headers === undefined || (trailers?.["grpc-status"] === undefined && headers["grpc-status"] === undefined)) {
-        // The stream broke off (the upstream went away, or reset it): a reason to retry, not a bug.
-        const why = headers === undefined || httpStatus === 200 ? `the stream ended (HTTP/2 code ${stream.rstCode})` : `HTTP ${httpStatus}`;
-        return resolve({ code: Code.Unavailable, message: `the upstream ended the call without a gRPC status: ${why}` });
-      }
-      const source = trailers?.["grpc-status"] !== undefined ? trailers : headers;
-      const code = Number(source["grpc-status"]);
-      const message = decodeGrpcMessage(String(source["grpc-message"] ?? ""));
-      if (!Number.isInteger(code) || code < 0 || code > 16) return resolve({ code: Code.Internal, message: `the upstream sent grpc-status ${String(source["grpc-status"])}` });
-      resolve({ code: code as Code | 0, message });
-    });
-  });
-}
-
-function throwUnlessOk(status: CallStatus): void {
-  if (status.code !== 0) throw new ConnectError(status.message, status.code);
-}
-
-/** A message from the upstream decoded, or INTERNAL naming what was wrong with it. */
-function decodeAnswer<T>(decode: () => T): T {
-  try {
-    return decode();
-  } catch (error) {
-    throw new ConnectError(`the upstream sent a message that does not parse: ${(error as Error).message}`, Code.Internal);
-  }
-}
-
-function decodeGrpcMessage(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
   }
 }

@@ -1,10 +1,10 @@
-// The gRPC transport to the upstream server: UNIX socket or TCP, TLS, bearer token, keepalive.
+// The HTTP/2 connection to the upstream server (UNIX socket or TCP, TLS, bearer token, keepalive) and the gRPC calls opened on it.
 import { connect as connectSocket } from "node:net";
 import { constants as http2Constants, type ClientHttp2Stream, type Http2Session, type OutgoingHttpHeaders, type SecureClientSessionOptions } from "node:http2";
 import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { currentRequestMetadata, forwardRequestMetadata, REQUEST_METADATA_HEADER } from "../../server/request-metadata.js";
-import type { OpenUpstreamCall } from "./upstream-bytestream.js";
+import { REQUEST_METADATA_HEADER } from "../../server/request-metadata.js";
+import type { OpenUpstreamCall } from "./upstream-call.js";
 import type { RemoteAddress } from "./remote-url.js";
 
 /** TLS material and credentials for the upstream, already read from their files. */
@@ -21,9 +21,9 @@ export interface UpstreamCredentials {
 /** Keepalive: ping an idle connection this often, and drop it when a ping goes unanswered this long. */
 const PING_INTERVAL_MS = 30_000;
 const PING_TIMEOUT_MS = 10_000;
-/** Largest message read from the upstream: a full batch plus framing. */
-const READ_MAX_BYTES = 5 * 1024 * 1024;
 const WINDOW_BYTES = 16 * 1024 * 1024;
+/** Largest message a Connect client on this connection reads: a full batch plus framing. */
+const READ_MAX_BYTES = 5 * 1024 * 1024;
 
 /**
  * Node's errors for an upstream that is not there or went away. connect-node reports some of
@@ -31,25 +31,24 @@ const WINDOW_BYTES = 16 * 1024 * 1024;
  */
 const CONNECTION_LOST = new Set(["ENOENT", "ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
 
-/** A transport and the means to close its connection. */
+/** The means to open calls on the upstream connection, and to close it. */
 export interface UpstreamTransport {
-  readonly transport: Transport;
-  /** Opens a raw gRPC stream on the same connection, with the same headers (for ByteStream). */
+  /** Opens a gRPC call as a raw HTTP/2 stream, with the credentials' and the call's headers. */
   readonly openCall: OpenUpstreamCall;
+  /**
+   * A Connect transport on the same connection, sending the credentials and `interceptors`' headers,
+   * for code that wants generated clients (the client commands); the server's upstream calls use `openCall`.
+   */
+  connectTransport(interceptors?: readonly Interceptor[]): Transport;
   /** Closes the HTTP/2 connection; calls after this fail. */
   close(): void;
 }
 
-/** A transport for `address`, sending `credentials` and the sandboxed client's request metadata. */
+/**
+ * Calls to `address`, sending `credentials` and each call's request metadata. The connection is
+ * made on the first call, kept alive with pings, and made again after it is lost.
+ */
 export function createUpstreamTransport(address: RemoteAddress, credentials: UpstreamCredentials): UpstreamTransport {
-  const interceptors: Interceptor[] = [connectionLossIsUnavailable, forwardRequestMetadata];
-  if (credentials.accessToken !== undefined) {
-    const header = `Bearer ${credentials.accessToken}`;
-    interceptors.push((next) => (request) => {
-      request.header.set("authorization", header);
-      return next(request);
-    });
-  }
   const nodeOptions: SecureClientSessionOptions = { settings: { initialWindowSize: WINDOW_BYTES } };
   let baseUrl: string;
   if (address.kind === "unix") {
@@ -63,23 +62,15 @@ export function createUpstreamTransport(address: RemoteAddress, credentials: Ups
     if (credentials.clientKey !== undefined) nodeOptions.key = credentials.clientKey;
   }
   const sessionManager = new WideWindowSessionManager(baseUrl, { pingIntervalMs: PING_INTERVAL_MS, pingTimeoutMs: PING_TIMEOUT_MS }, nodeOptions);
-  const transport = createGrpcTransport({
-    baseUrl,
-    sessionManager,
-    interceptors,
-    readMaxBytes: READ_MAX_BYTES,
-    acceptCompression: [],
-  });
-  const openCall: OpenUpstreamCall = async (path, signal) => {
+  const fixedHeaders: OutgoingHttpHeaders = {
+    "content-type": "application/grpc",
+    te: "trailers",
+    "grpc-accept-encoding": "identity",
+    ...(credentials.accessToken !== undefined ? { authorization: `Bearer ${credentials.accessToken}` } : {}),
+  };
+  const openCall: OpenUpstreamCall = async (path, { signal, requestMetadata }) => {
     signal.throwIfAborted();
-    const metadata = currentRequestMetadata();
-    const headers: OutgoingHttpHeaders = {
-      "content-type": "application/grpc",
-      te: "trailers",
-      "grpc-accept-encoding": "identity",
-      ...(credentials.accessToken !== undefined ? { authorization: `Bearer ${credentials.accessToken}` } : {}),
-      ...(metadata !== undefined ? { [REQUEST_METADATA_HEADER]: metadata } : {}),
-    };
+    const headers = requestMetadata !== undefined ? { ...fixedHeaders, [REQUEST_METADATA_HEADER]: requestMetadata } : { ...fixedHeaders };
     let stream: ClientHttp2Stream;
     try {
       stream = await sessionManager.request("POST", path, headers, {});
@@ -91,7 +82,21 @@ export function createUpstreamTransport(address: RemoteAddress, credentials: Ups
     stream.once("close", () => signal.removeEventListener("abort", cancel));
     return stream;
   };
-  return { transport, openCall, close: () => sessionManager.abort() };
+  const connectTransport = (interceptors: readonly Interceptor[] = []): Transport => {
+    const authorization = fixedHeaders["authorization"];
+    const credentialsHeader: Interceptor = (next) => (request) => {
+      if (typeof authorization === "string") request.header.set("authorization", authorization);
+      return next(request);
+    };
+    return createGrpcTransport({
+      baseUrl,
+      sessionManager,
+      interceptors: [connectionLossIsUnavailable, credentialsHeader, ...interceptors],
+      readMaxBytes: READ_MAX_BYTES,
+      acceptCompression: [],
+    });
+  };
+  return { openCall, connectTransport, close: () => sessionManager.abort() };
 }
 
 /**

@@ -1,38 +1,12 @@
 // Tests for src/backend/remote/upstream-bytestream.ts against a stand-in upstream on node:http2 (for answers casd cannot be made to give).
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
-import { join } from "node:path";
-import t, { type Test } from "tap";
+import t from "tap";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ReadRequestSchema, ReadResponseSchema, WriteRequestSchema, WriteResponseSchema } from "../../../src/gen/google/bytestream/bytestream_pb.js";
-import { readFromUpstream, writeToUpstream, type OpenUpstreamCall } from "../../../src/backend/remote/upstream-bytestream.js";
-import { createUpstreamTransport } from "../../../src/backend/remote/upstream-transport.js";
+import { readFromUpstream, writeToUpstream } from "../../../src/backend/remote/upstream-bytestream.js";
 import { grpcFrame, grpcMessages } from "../../../src/server/grpc-frames.js";
+import { answer, standIn } from "../../helpers/stand-in-upstream.js";
 
-type Upstream = (request: Http2ServerRequest, response: Http2ServerResponse) => void | Promise<void>;
-
-/** A stand-in upstream on a UNIX socket, answering with `serve`; resolves with a way to open calls to it. */
-async function standIn(t: Test, serve: Upstream): Promise<OpenUpstreamCall> {
-  const dir = await mkdtemp("/tmp/bcr-ubs-");
-  const path = join(dir, "up.sock");
-  const server = createServer((request, response) => void serve(request, response));
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  const upstream = createUpstreamTransport({ kind: "unix", path, text: `unix:${path}` }, { accessToken: "sesame" });
-  t.teardown(async () => {
-    upstream.close();
-    await new Promise((resolve) => server.close(resolve));
-    await rm(dir, { recursive: true, force: true });
-  });
-  return upstream.openCall;
-}
-
-const answer = (response: Http2ServerResponse, status: number, messages: Uint8Array[] = [], message = "") => {
-  response.writeHead(200, { "content-type": "application/grpc" });
-  for (const each of messages) response.write(grpcFrame(each));
-  response.addTrailers({ "grpc-status": String(status), ...(message !== "" ? { "grpc-message": encodeURIComponent(message) } : {}) });
-  response.end();
-};
 const failure = (work: Promise<unknown>) => work.then(() => undefined, (error: unknown) => error);
 const collect = async (chunks: AsyncIterable<Uint8Array>) => {
   const parts: Uint8Array[] = [];
@@ -53,7 +27,7 @@ t.test("a Write is framed as protobuf would frame it: name first, running offset
     answer(response, 0, [toBinary(WriteResponseSchema, create(WriteResponseSchema, { committedSize: 300n }))]);
   });
   const chunks = [Buffer.alloc(100, 1), Buffer.alloc(200, 2)];
-  t.equal(await writeToUpstream(open, "uploads/u/blobs/x/300", chunks, signal()), 300n, "the committed size answered");
+  t.equal(await writeToUpstream(open, "uploads/u/blobs/x/300", chunks, { signal: signal() }), 300n, "the committed size answered");
   t.strictSame(seen, [
     { resourceName: "uploads/u/blobs/x/300", writeOffset: 0n, size: 100, finishWrite: false },
     { resourceName: "", writeOffset: 100n, size: 200, finishWrite: true },
@@ -68,7 +42,7 @@ t.test("an upstream that answers a Write early ends it there, with its answer", 
   async function* endless(): AsyncGenerator<Uint8Array> {
     for (;;) yield Buffer.alloc(1024 * 1024);
   }
-  t.equal(await writeToUpstream(open, "uploads/u/blobs/x/9", endless(), signal()), -1n, "committed_size -1: stored already");
+  t.equal(await writeToUpstream(open, "uploads/u/blobs/x/9", endless(), { signal: signal() }), -1n, "committed_size -1: stored already");
 });
 
 t.test("Read: data in order, the upstream's status as is, and broken answers named", async (t) => {
@@ -87,7 +61,7 @@ t.test("Read: data in order, the upstream's status as is, and broken answers nam
     else if (mode === "garbage") answer(response, 0, [Buffer.from([0xff, 0xff, 0xff])]);
     else response.stream.close(8);
   });
-  const read = (offset = 0, limit = 0) => readFromUpstream(open, "blobs/x/10", { offset, limit }, signal());
+  const read = (offset = 0, limit = 0) => readFromUpstream(open, "blobs/x/10", { offset, limit }, { signal: signal() });
   t.equal((await collect(read(3, 4))).toString(), "from 3 limit 4", "offset and limit go up, chunks come back in order");
   mode = "missing";
   const missing = await failure(collect(read()));
@@ -110,7 +84,7 @@ t.test("cancelling a Read stops the upstream call", async (t) => {
     request.resume();
   });
   const controller = new AbortController();
-  const reading = readFromUpstream(open, "blobs/x/10", { offset: 0, limit: 0 }, controller.signal);
+  const reading = readFromUpstream(open, "blobs/x/10", { offset: 0, limit: 0 }, { signal: controller.signal });
   t.equal(Buffer.from((await reading.next()).value ?? []).toString(), "first");
   controller.abort(new ConnectError("the client went away", Code.Canceled));
   const outcome = await failure(reading.next());

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Http2Session } from "node:http2";
 import { join } from "node:path";
 import t from "tap";
-import { createClient } from "@connectrpc/connect";
 import { Capabilities } from "../../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { createUpstreamTransport } from "../../../src/backend/remote/upstream-transport.js";
+import { callUpstream } from "../../../src/backend/remote/upstream-unary.js";
 
 t.test("the connection window is raised to 16 MiB, not left at HTTP/2's 64 KiB", async (t) => {
   const dir = await mkdtemp("/tmp/bcr-up-");
@@ -27,7 +27,7 @@ t.test("the connection window is raised to 16 MiB, not left at HTTP/2's 64 KiB",
     await new Promise((resolve) => server.close(resolve));
     await rm(dir, { recursive: true, force: true });
   });
-  await createClient(Capabilities, upstream.transport).getCapabilities({});
+  await callUpstream(upstream.openCall, Capabilities.method.getCapabilities, {}, { signal: AbortSignal.timeout(10_000) });
   await new Promise((resolve) => setTimeout(resolve, 200));
   t.equal(sessions.length, 1, "one connection");
   // Less the 5 bytes of the answer, which are not acknowledged yet.

@@ -1,0 +1,34 @@
+// A stand-in upstream on node:http2 over a UNIX socket, for answers a real REAPI server cannot be made to give.
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import { join } from "node:path";
+import type { Test } from "tap";
+import type { OpenUpstreamCall } from "../../src/backend/remote/upstream-call.js";
+import { createUpstreamTransport } from "../../src/backend/remote/upstream-transport.js";
+import { grpcFrame } from "../../src/server/grpc-frames.js";
+
+/** How the stand-in answers each call. */
+export type Upstream = (request: Http2ServerRequest, response: Http2ServerResponse) => void | Promise<void>;
+
+/** A stand-in upstream on a UNIX socket, answering with `serve`; resolves with a way to open calls to it. */
+export async function standIn(t: Test, serve: Upstream): Promise<OpenUpstreamCall> {
+  const dir = await mkdtemp("/tmp/bcr-ubs-");
+  const path = join(dir, "up.sock");
+  const server = createServer((request, response) => void serve(request, response));
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  const upstream = createUpstreamTransport({ kind: "unix", path, text: `unix:${path}` }, { accessToken: "sesame" });
+  t.teardown(async () => {
+    upstream.close();
+    await new Promise((resolve) => server.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+  return upstream.openCall;
+}
+
+/** Answers a gRPC call with `messages` and then `status` (and `message`) in the trailers. */
+export const answer = (response: Http2ServerResponse, status: number, messages: Uint8Array[] = [], message = "") => {
+  response.writeHead(200, { "content-type": "application/grpc" });
+  for (const each of messages) response.write(grpcFrame(each));
+  response.addTrailers({ "grpc-status": String(status), ...(message !== "" ? { "grpc-message": encodeURIComponent(message) } : {}) });
+  response.end();
+};
