@@ -146,7 +146,9 @@ export class LocalStore implements Backend, ResumableUploads {
       // Checked before queueing: wrong bytes never wait for, or touch, the store.
       checkDigest(digest, whole.byteLength, createHash("sha256").update(whole).digest("hex"));
       await this.#oncePerHash(digest, signal, async () => {
-        if (await this.hasBlob(digest)) return;
+        // Under a quota, a blob stored meanwhile must not be counted twice. Without one, it is
+        // simply replaced by the same verified bytes, atomically: a rename costs less than a stat.
+        if (this.#quota !== undefined && (await this.hasBlob(digest))) return;
         await this.#admit(digest, async () => this.#writeSmall(digest, whole));
       });
       return;
