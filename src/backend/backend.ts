@@ -1,9 +1,10 @@
 // The Backend interface: what the filtering server needs from a store, local or upstream.
 import type { ActionResult } from "../gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import type { BlobDigest } from "../policy/digest.js";
+import type { BlobChunk } from "./blob-chunk.js";
 
 /** The data of a blob, in order, as it arrives. */
-export type BlobChunks = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+export type BlobChunks = AsyncIterable<BlobChunk> | Iterable<BlobChunk>;
 
 /** Options for streaming a blob out of a backend. */
 export interface ReadBlobOptions {

@@ -3,7 +3,7 @@ import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { ByteStream } from "../gen/google/bytestream/bytestream_pb.js";
 import { supportsResumableUploads } from "../backend/local/resumable-uploads.js";
 import { parseBlobResourceName, parseReadRequest } from "./bytestream-requests.js";
-import { receiveWrite } from "./bytestream-write.js";
+import { receivedWhole, receiveWrite, type ReceivedWrite } from "./bytestream-write.js";
 import { backendForHandler } from "./request-metadata.js";
 import type { ServerContext } from "./server-context.js";
 
@@ -17,7 +17,10 @@ export function registerByteStreamService(router: ConnectRouter, server: ServerC
   });
 
   router.rpc(methods.write, async (requests, context) => {
-    const committedSize = await receiveWrite(requests[Symbol.asyncIterator](), backendForHandler(server, context), server, context.signal);
+    async function* received(): AsyncGenerator<ReceivedWrite, void, undefined> {
+      for await (const request of requests) yield receivedWhole(request);
+    }
+    const committedSize = await receiveWrite(received(), backendForHandler(server, context), server, context.signal);
     return { committedSize: BigInt(committedSize) };
   });
 

@@ -1,23 +1,35 @@
 // ByteStream Write: the requests of one upload checked as they arrive and handed to the backend as a stream of data.
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Backend } from "../backend/backend.js";
+import { byteLengthOf, type BlobChunk } from "../backend/blob-chunk.js";
 import { supportsResumableUploads } from "../backend/local/resumable-uploads.js";
 import type { WriteRequest } from "../gen/google/bytestream/bytestream_pb.js";
 import { untilAborted } from "../util/until-aborted.js";
 import { parseBlobResourceName } from "./bytestream-requests.js";
 import type { ServerContext } from "./server-context.js";
 
+/** One WriteRequest as received: its fields, and its data as the buffers it arrived in (`request.data` is not read). */
+export interface ReceivedWrite {
+  readonly request: WriteRequest;
+  readonly data: BlobChunk;
+}
+
+/** A WriteRequest decoded whole, its data in it. */
+export function receivedWhole(request: WriteRequest): ReceivedWrite {
+  return { request, data: request.data };
+}
+
 /**
  * Stores the upload that `requests` carries in `backend` (the server's, scoped to the call) and
  * resolves with the committed size to answer. Resumes where the backend keeps partial uploads;
  * ends early when the blob is stored already.
  */
-export async function receiveWrite(requests: AsyncIterator<WriteRequest>, backend: Backend, server: ServerContext, signal: AbortSignal): Promise<number> {
+export async function receiveWrite(requests: AsyncIterator<ReceivedWrite>, backend: Backend, server: ServerContext, signal: AbortSignal): Promise<number> {
   const first = await untilAborted(requests.next(), signal);
   if (first.done === true) throw new ConnectError("Write received no requests", Code.InvalidArgument);
-  const name = first.value.resourceName;
+  const name = first.value.request.resourceName;
   const { digest } = parseBlobResourceName(name, "write", server);
-  const offset = first.value.writeOffset;
+  const offset = first.value.request.writeOffset;
   if (offset < 0n || offset > BigInt(digest.sizeBytes)) {
     throw new ConnectError(`write_offset ${offset} is outside the blob's ${digest.sizeBytes} bytes`, Code.InvalidArgument);
   }
@@ -42,23 +54,25 @@ export async function receiveWrite(requests: AsyncIterator<WriteRequest>, backen
  * gone with its connection never leaves a write waiting for data.
  */
 async function* writeChunks(
-  first: WriteRequest,
-  rest: AsyncIterator<WriteRequest>,
+  first: ReceivedWrite,
+  rest: AsyncIterator<ReceivedWrite>,
   resourceName: string,
   startOffset: bigint,
   signal: AbortSignal,
-): AsyncIterable<Uint8Array> {
+): AsyncIterable<BlobChunk> {
   let offset = startOffset;
-  let request = first;
+  let received = first;
   for (;;) {
+    const { request, data } = received;
     if (request.resourceName !== "" && request.resourceName !== resourceName) {
       throw new ConnectError("resource_name changed in the middle of a Write", Code.InvalidArgument);
     }
     if (request.writeOffset !== offset) {
       throw new ConnectError(`write_offset ${request.writeOffset} does not follow the ${offset} bytes received`, Code.InvalidArgument);
     }
-    if (request.data.byteLength > 0) yield request.data;
-    offset += BigInt(request.data.byteLength);
+    const length = byteLengthOf(data);
+    if (length > 0) yield data;
+    offset += BigInt(length);
     if (request.finishWrite) {
       const after = await untilAborted(rest.next(), signal);
       if (after.done !== true) throw new ConnectError("data after finish_write", Code.InvalidArgument);
@@ -68,6 +82,6 @@ async function* writeChunks(
     if (next.done === true) {
       throw new ConnectError("the Write stream ended without finish_write", Code.InvalidArgument);
     }
-    request = next.value;
+    received = next.value;
   }
 }

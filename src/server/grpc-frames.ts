@@ -1,4 +1,4 @@
-// gRPC length-prefixed messages: cut out of a body (copying only those that straddle two DATA chunks), and framed by hand around blob data.
+// gRPC length-prefixed messages: cut out of a body (as views of the DATA chunks they lie in), and framed by hand around blob data.
 import { Code, ConnectError } from "@connectrpc/connect";
 
 /** The bytes received and not yet taken, as the chunks they arrived in. */
@@ -14,6 +14,25 @@ class ByteQueue {
     if (chunk.byteLength === 0) return;
     this.#chunks.push(chunk);
     this.#length += chunk.byteLength;
+  }
+
+  /** The next `count` bytes (at most `length`), as views of the chunks they lie in. */
+  takeParts(count: number): Buffer[] {
+    this.#length -= count;
+    const parts: Buffer[] = [];
+    let left = count;
+    while (left > 0) {
+      const chunk = this.#chunks[0] as Buffer;
+      if (chunk.byteLength > left) {
+        parts.push(chunk.subarray(0, left));
+        this.#chunks[0] = chunk.subarray(left);
+        break;
+      }
+      parts.push(chunk);
+      this.#chunks.shift();
+      left -= chunk.byteLength;
+    }
+    return parts;
   }
 
   /** The next `count` bytes (at most `length`): a view of one chunk when they lie in it, else one copy. */
@@ -41,11 +60,20 @@ class ByteQueue {
 }
 
 /**
- * The messages of a gRPC request body, in order. Compressed messages are INTERNAL (this server
+ * The messages of a gRPC request body, in order, each one buffer (copied together when it
+ * straddles DATA chunks); the errors of {@link grpcMessageParts}.
+ */
+export async function* grpcMessages(body: AsyncIterable<Buffer>, maxMessageBytes: number): AsyncGenerator<Buffer, void, undefined> {
+  for await (const parts of grpcMessageParts(body, maxMessageBytes)) yield parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+}
+
+/**
+ * The messages of a gRPC request body, in order, each as views of the DATA chunks it lies in
+ * (nothing copied; an empty message is no parts). Compressed messages are INTERNAL (this server
  * accepts no compression), a message over `maxMessageBytes` is RESOURCE_EXHAUSTED, and a body
  * that ends inside a message is INVALID_ARGUMENT.
  */
-export async function* grpcMessages(body: AsyncIterable<Buffer>, maxMessageBytes: number): AsyncGenerator<Buffer, void, undefined> {
+export async function* grpcMessageParts(body: AsyncIterable<Buffer>, maxMessageBytes: number): AsyncGenerator<Buffer[], void, undefined> {
   const queue = new ByteQueue();
   let need: number | undefined;
   for await (const chunk of body) {
@@ -61,7 +89,7 @@ export async function* grpcMessages(body: AsyncIterable<Buffer>, maxMessageBytes
         }
       }
       if (queue.length < need) break;
-      const message = queue.take(need);
+      const message = queue.takeParts(need);
       need = undefined;
       yield message;
     }

@@ -18,6 +18,8 @@ export interface LeanCall {
   noteResponse(message: Message): void;
   /** Counts blob bytes sent without a decoded message. */
   countOut(bytes: number): void;
+  /** Counts blob bytes received outside a decoded message (data left in the chunks it arrived in). */
+  countIn(bytes: number): void;
   /** Writes `parts` (one or more framed response messages, or pieces of one) and waits while the stream is full. */
   send(...parts: Uint8Array[]): Promise<void>;
 }
@@ -52,6 +54,7 @@ export async function serveLeanCall(
     noteRequest: (message) => meter?.noteRequest(message),
     noteResponse: (message) => meter?.noteResponse(message),
     countOut: (bytes) => meter?.countOut(bytes),
+    countIn: (bytes) => meter?.countIn(bytes),
     send: async (...parts) => {
       startResponse();
       let room = true;

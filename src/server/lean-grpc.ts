@@ -2,16 +2,19 @@
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
-import { ReadRequestSchema, WriteRequestSchema, WriteResponseSchema, type WriteRequest } from "../gen/google/bytestream/bytestream_pb.js";
+import { byteLengthOf } from "../backend/blob-chunk.js";
+import { ReadRequestSchema, WriteRequestSchema, WriteResponseSchema } from "../gen/google/bytestream/bytestream_pb.js";
 import { decide, type PolicyFlags } from "../policy/method-table.js";
 import { parseReadRequest } from "./bytestream-requests.js";
-import { receiveWrite } from "./bytestream-write.js";
-import { framedDataHeader, grpcFrame, grpcMessages, ReadResponseFrameCounter } from "./grpc-frames.js";
+import { receivedWhole, receiveWrite, type ReceivedWrite } from "./bytestream-write.js";
+import { framedDataHeader, grpcFrame, grpcMessageParts, grpcMessages, ReadResponseFrameCounter } from "./grpc-frames.js";
 import { serveLeanCall, type LeanCall } from "./lean-call.js";
 import type { CallObserver } from "./observe/call-record.js";
 import { backendForCall, REQUEST_METADATA_HEADER } from "./request-metadata.js";
 import type { ServerContext } from "./server-context.js";
 import type { UnaryRoute } from "./unary-routes.js";
+import { streamChunks } from "../util/chunk-batches.js";
+import { splitWriteRequest } from "./write-request-parts.js";
 
 const READ_PATH = "/google.bytestream.ByteStream/Read";
 const WRITE_PATH = "/google.bytestream.ByteStream/Write";
@@ -19,6 +22,8 @@ const WRITE_PATH = "/google.bytestream.ByteStream/Write";
 const MAX_RELAYED_MESSAGE_BYTES = 4 * 1024 * 1024 + 16;
 /** A ReadRequest is a resource name and two integers; anything longer is not one. */
 const MAX_READ_REQUEST_BYTES = 64 * 1024;
+/** Bytes of a request body held before the client is made to wait (on top of the HTTP/2 window). */
+const BODY_HIGH_WATER_MARK = 1024 * 1024;
 
 /** Options for {@link createLeanGrpc}. */
 export interface LeanGrpcOptions {
@@ -54,6 +59,11 @@ export function createLeanGrpc(server: ServerContext & { readonly flags: PolicyF
   };
 }
 
+/** The request body's chunks as they arrived: a `for await` over the request would concatenate whatever is buffered into a new buffer. */
+function requestChunks(request: Http2ServerRequest): AsyncGenerator<Buffer, void, undefined> {
+  return streamChunks(request, BODY_HIGH_WATER_MARK);
+}
+
 /** gRPC with protobuf over HTTP/2 and no compression declared: anything else is left to Connect, which answers it. */
 function isPlainGrpc(request: Http2ServerRequest): boolean {
   const contentType = request.headers["content-type"];
@@ -75,7 +85,7 @@ function decode<Desc extends DescMessage>(schema: Desc, bytes: Uint8Array): Mess
 }
 
 async function serveUnary(route: UnaryRoute, call: LeanCall, request: Http2ServerRequest, readMaxBytes: number): Promise<void> {
-  const messages = grpcMessages(request, readMaxBytes);
+  const messages = grpcMessages(requestChunks(request), readMaxBytes);
   const first = await messages.next();
   if (first.done === true) throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
   if ((await messages.next()).done !== true) throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
@@ -99,7 +109,7 @@ async function serveUnary(route: UnaryRoute, call: LeanCall, request: Http2Serve
 }
 
 async function serveRead(server: ServerContext, call: LeanCall, request: Http2ServerRequest): Promise<void> {
-  const messages = grpcMessages(request, MAX_READ_REQUEST_BYTES);
+  const messages = grpcMessages(requestChunks(request), MAX_READ_REQUEST_BYTES);
   const first = await messages.next();
   if (first.done === true) throw new ConnectError("Read received no request message", Code.InvalidArgument);
   if ((await messages.next()).done !== true) throw new ConnectError("Read takes exactly one request message", Code.InvalidArgument);
@@ -128,15 +138,36 @@ async function serveRead(server: ServerContext, call: LeanCall, request: Http2Se
 }
 
 async function serveWrite(server: ServerContext, call: LeanCall, request: Http2ServerRequest, readMaxBytes: number): Promise<void> {
-  async function* requests(): AsyncGenerator<WriteRequest, void, undefined> {
-    for await (const bytes of grpcMessages(request, readMaxBytes)) {
-      const message = decode(WriteRequestSchema, bytes);
-      call.noteRequest(message);
-      yield message;
+  async function* requests(): AsyncGenerator<ReceivedWrite, void, undefined> {
+    for await (const parts of grpcMessageParts(requestChunks(request), readMaxBytes)) {
+      const received = decodeWriteRequest(parts);
+      call.noteRequest(received.request);
+      if (received.data !== received.request.data) call.countIn(byteLengthOf(received.data));
+      yield received;
     }
   }
   const committedSize = await receiveWrite(requests(), backendForCall(server.backend, request.headers[REQUEST_METADATA_HEADER]), server, call.signal);
   await call.send(grpcFrame(toBinary(WriteResponseSchema, create(WriteResponseSchema, { committedSize: BigInt(committedSize) }))));
+}
+
+/**
+ * A WriteRequest from the parts it arrived in: its data left in those parts when the message
+ * spans several (the bytes a client streams are never copied together), decoded whole otherwise,
+ * and whenever the split finds anything unusual, so that a malformed message fails as it would
+ * through Connect.
+ */
+function decodeWriteRequest(parts: readonly Buffer[]): ReceivedWrite {
+  if (parts.length > 1) {
+    const split = splitWriteRequest(parts);
+    if (split !== undefined) {
+      try {
+        return { request: fromBinary(WriteRequestSchema, split.otherFields), data: split.data };
+      } catch {
+        // Decoded whole below, for the error the whole message gives.
+      }
+    }
+  }
+  return receivedWhole(decode(WriteRequestSchema, parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts)));
 }
 
 /** The gRPC length prefix and the `data` field header of a ReadResponse holding `dataBytes` bytes. */

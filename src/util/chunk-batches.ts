@@ -58,3 +58,12 @@ export async function* chunkBatches(stream: Readable, highWaterMark: number): As
     stream.off("close", onEnd);
   }
 }
+
+/**
+ * The chunks of `stream` one at a time, each as it arrived (see {@link chunkBatches}). A stream
+ * that closes before its end throws "Premature close", as `for await` over it would.
+ */
+export async function* streamChunks(stream: Readable, highWaterMark: number): AsyncGenerator<Buffer, void, undefined> {
+  for await (const batch of chunkBatches(stream, highWaterMark)) yield* batch;
+  if (!stream.readableEnded) throw Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
+}

@@ -1,7 +1,7 @@
 // Tests for src/server/grpc-frames.ts: messages cut out of bodies split anywhere, and the errors for bad framing.
 import t from "tap";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { grpcFrame, grpcMessages } from "../../src/server/grpc-frames.js";
+import { grpcFrame, grpcMessageParts, grpcMessages } from "../../src/server/grpc-frames.js";
 
 async function* pieces(body: Buffer, sizes: number[]): AsyncGenerator<Buffer> {
   let at = 0;
@@ -30,6 +30,24 @@ t.test("the same messages however the body is split", async (t) => {
 t.test("a message inside one chunk is a view of it, not a copy", async (t) => {
   const chunk = grpcFrame(Buffer.from("in place"));
   for await (const message of grpcMessages(pieces(chunk, [chunk.byteLength]), 100)) t.equal(message.buffer, chunk.buffer);
+});
+
+t.test("grpcMessageParts: each message as views of the chunks it lies in, nothing copied", async (t) => {
+  for (const sizes of [[body.byteLength], [1], [5], [16_384], [4, 16_384, 1]]) {
+    const chunks: Buffer[] = [];
+    async function* kept(): AsyncGenerator<Buffer> {
+      for await (const chunk of pieces(body, sizes)) {
+        chunks.push(chunk);
+        yield chunk;
+      }
+    }
+    const got: Buffer[][] = [];
+    for await (const parts of grpcMessageParts(kept(), 1 << 20)) got.push(parts);
+    t.strictSame(got.map((parts) => Buffer.concat(parts)), messages, `the messages, from pieces of ${sizes.join(", ")}`);
+    const buffers = new Set(chunks.map((chunk) => chunk.buffer));
+    t.ok(got.flat().every((part) => buffers.has(part.buffer)), "every part is a view of a received chunk");
+    t.equal(got[1]?.length, 0, "the empty message is no parts");
+  }
 });
 
 t.test("bad framing", async (t) => {

@@ -10,6 +10,7 @@ import {
   type ActionResult,
 } from "../../gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import type { Backend, BlobChunks, ReadBlobOptions } from "../backend.js";
+import { byteLengthOf, piecesOf, type BlobChunk } from "../blob-chunk.js";
 import { EMPTY_BLOB_DIGEST, formatDigest, type BlobDigest } from "../../policy/digest.js";
 import { actionResultProblem, checkActionResultBlobs } from "./action-result-check.js";
 import { writeFileAtomically } from "./atomic-file.js";
@@ -336,7 +337,8 @@ export class LocalStore implements Backend, ResumableUploads {
 /** The blob's bytes when `chunks` is an array holding one small chunk (as batch uploads pass), else undefined. */
 function wholeSmallBlob(digest: BlobDigest, chunks: BlobChunks): Uint8Array | undefined {
   if (!Array.isArray(chunks) || chunks.length !== 1 || digest.sizeBytes > SMALL_BLOB_BYTES) return undefined;
-  return chunks[0] as Uint8Array;
+  const [chunk] = chunks as readonly BlobChunk[];
+  return chunk instanceof Uint8Array ? chunk : undefined;
 }
 
 function isEmptyBlob(digest: BlobDigest): boolean {
@@ -352,8 +354,8 @@ async function verifyOnly(digest: BlobDigest, chunks: BlobChunks, signal: AbortS
   let size = 0;
   for await (const chunk of chunks) {
     signal.throwIfAborted();
-    size += chunk.byteLength;
-    hash.update(chunk);
+    size += byteLengthOf(chunk);
+    for (const piece of piecesOf(chunk)) hash.update(piece);
   }
   checkDigest(digest, size, hash.digest("hex"));
 }

@@ -3,10 +3,12 @@ import { createHash } from "node:crypto";
 import { open, rm, stat } from "node:fs/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Backend, BlobChunks } from "../backend.js";
+import { byteLengthOf, piecesOf } from "../blob-chunk.js";
 import type { BlobDigest } from "../../policy/digest.js";
 import { isErrno } from "./errno.js";
 import { hashPrefix } from "./hash-file.js";
 import { checkDigest } from "./verified-writer.js";
+import { writeChunk } from "./write-chunk.js";
 
 /** How far an upload has got. */
 export interface UploadStatus {
@@ -71,17 +73,14 @@ export async function receiveIntoPartial(
     await hashPrefix(file, writeOffset, hash, signal);
     for await (const chunk of chunks) {
       signal.throwIfAborted();
-      if (position + chunk.byteLength > digest.sizeBytes) {
+      const length = byteLengthOf(chunk);
+      if (position + length > digest.sizeBytes) {
         wrongData = new ConnectError(`upload of ${digest.hash}/${digest.sizeBytes}: received more than ${digest.sizeBytes} bytes`, Code.InvalidArgument);
         throw wrongData;
       }
-      let written = 0;
-      while (written < chunk.byteLength) {
-        const { bytesWritten } = await file.write(chunk, written, chunk.byteLength - written, position + written);
-        written += bytesWritten;
-      }
-      hash.update(chunk);
-      position += chunk.byteLength;
+      await writeChunk(file, chunk, position);
+      for (const piece of piecesOf(chunk)) hash.update(piece);
+      position += length;
     }
     try {
       checkDigest(digest, position, hash.digest("hex"));

@@ -3,7 +3,9 @@ import { createHash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { BlobChunks } from "../backend.js";
+import { byteLengthOf, piecesOf } from "../blob-chunk.js";
 import { formatDigest, type BlobDigest } from "../../policy/digest.js";
+import { writeChunk } from "./write-chunk.js";
 
 /**
  * Writes every chunk to `file`, hashing as it goes, and throws INVALID_ARGUMENT as soon as
@@ -20,19 +22,15 @@ export async function writeVerified(
   let received = 0;
   for await (const chunk of chunks) {
     signal.throwIfAborted();
-    received += chunk.byteLength;
+    received += byteLengthOf(chunk);
     if (received > digest.sizeBytes) {
       throw new ConnectError(
         `blob ${formatDigest(digest)}: received more than ${digest.sizeBytes} bytes`,
         Code.InvalidArgument,
       );
     }
-    hash.update(chunk);
-    let written = 0;
-    while (written < chunk.byteLength) {
-      const { bytesWritten } = await file.write(chunk, written, chunk.byteLength - written);
-      written += bytesWritten;
-    }
+    for (const piece of piecesOf(chunk)) hash.update(piece);
+    await writeChunk(file, chunk);
   }
   signal.throwIfAborted();
   checkDigest(digest, received, hash.digest("hex"));

@@ -7,6 +7,7 @@ import { framedDataHeader, grpcFrame, grpcMessages } from "../../server/grpc-fra
 import { chunkBatches } from "../../util/chunk-batches.js";
 import { firstEvent } from "../../util/first-event.js";
 import type { BlobChunks } from "../backend.js";
+import { byteLengthOf, piecesOf, type BlobChunk } from "../blob-chunk.js";
 import {
   answerMessages,
   brokenStream,
@@ -78,7 +79,7 @@ export async function writeToUpstream(open: OpenUpstreamCall, resourceName: stri
   const status = statusOf(stream, signal);
   try {
     let offset = 0n;
-    let held: Uint8Array | undefined;
+    let held: BlobChunk | undefined;
     // The upstream may answer before the last request (it holds the blob already): stop there.
     let answered = false;
     const onAnswer = () => {
@@ -89,12 +90,13 @@ export async function writeToUpstream(open: OpenUpstreamCall, resourceName: stri
     stream.once("response", (headers: IncomingHttpHeaders) => {
       if (headers["grpc-status"] !== undefined) onAnswer();
     });
-    const send = async (data: Uint8Array, finishWrite: boolean): Promise<boolean> => {
+    const send = async (data: BlobChunk, finishWrite: boolean): Promise<boolean> => {
       if (answered || stream.closed || stream.writableEnded) return false;
+      const length = byteLengthOf(data);
       const fields = toBinary(WriteRequestSchema, create(WriteRequestSchema, { resourceName: offset === 0n ? resourceName : "", writeOffset: offset, finishWrite }));
-      stream.write(framedDataHeader(fields, data.byteLength));
-      const room = data.byteLength > 0 ? stream.write(data) : true;
-      offset += BigInt(data.byteLength);
+      let room = stream.write(framedDataHeader(fields, length));
+      for (const piece of piecesOf(data)) if (piece.byteLength > 0) room = stream.write(piece);
+      offset += BigInt(length);
       // Wait for room, unless the upstream answered or the stream closed (the answer says why).
       if (!room) await firstEvent(stream, ["drain", "close", "answered"], signal);
       return true;

@@ -30,6 +30,11 @@ export class CallMeter {
     this.#bytesOut += payloadBytes(message);
   }
 
+  /** Blob bytes received outside a decoded message (data left in the chunks it arrived in). */
+  countIn(bytes: number): void {
+    this.#bytesIn += bytes;
+  }
+
   /** Blob bytes sent without a decoded message (frames passed on as they are). */
   countOut(bytes: number): void {
     this.#bytesOut += bytes;
