@@ -23,10 +23,10 @@ await build({
 });
 
 // The launcher compiles the bundle with this cache; V8 ignores a cache made by another version.
+// The cache holds what V8 has compiled by the time it is made: here the bundle's top level, which
+// a run executes whole. Caching the server's and clipanion's functions as well (compiled by
+// loading them first) made the cache 3.5 times larger, and a run no faster, even one whose
+// command connects and so loads the server (bench/NOTES.md).
 const { compileBundle } = createRequire(import.meta.url)("../bin/load-bundle.cjs");
-const { script, exports } = compileBundle({ produceCache: true });
-// Load every module (a run loads the server's only when a client connects) and parse the commonest
-// command line, so that the functions run on those paths are in the cache too (V8 caches what it
-// has compiled by now).
-await exports.loadEveryModule();
+const { script } = compileBundle({ produceCache: true });
 await writeFile(`${outfile}.cache`, script.createCachedData());

@@ -15,16 +15,3 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
   await (await import("./clipanion-cli.js")).runCli(argv);
 }
-
-/**
- * Loads every module of the program, those a run loads only when a client connects included, and
- * parses the commonest command line both ways: the build runs this before it writes the V8 code
- * cache, so that the cache holds them compiled.
- */
-export async function loadEveryModule(): Promise<void> {
-  const { createCli, loadCommands } = await import("./clipanion-cli.js");
-  const argv = ["--", "true"];
-  parseRunArgv(argv);
-  createCli(await loadCommands()).process(argv);
-  await import("../run/filtering-server.js");
-}
