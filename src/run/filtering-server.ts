@@ -1,6 +1,5 @@
 // Opens the backend and starts the filtering server on a socket: the part `run` and `serve` share.
 import { openLocalStore } from "../backend/local/local-store.js";
-import { openRemoteBackend } from "../backend/remote/open-remote-backend.js";
 import type { Backend, BackendCapabilities } from "../backend/backend.js";
 import { startReapiServer, type ListenAddress, type ReapiServer } from "../server/reapi-server.js";
 import { DEFAULT_LIMITS, effectiveLimits } from "../server/server-context.js";
@@ -56,8 +55,12 @@ export async function startFilteringServer(settings: ServerSettings, listen: Lis
   };
 }
 
+/** The backend the settings name; the upstream's code (its HTTP/2 client among it) is loaded only for an upstream. */
 async function openBackend(settings: ServerSettings): Promise<{ backend: Backend; capabilities?: BackendCapabilities }> {
-  if (settings.remote !== undefined) return openRemoteBackend(settings.remote);
+  if (settings.remote !== undefined) {
+    const { openRemoteBackend } = await import("../backend/remote/open-remote-backend.js");
+    return openRemoteBackend(settings.remote);
+  }
   const backend = await openLocalStore(settings.cacheDir).catch((error: Error) => {
     throw new ToolError(`cannot use the cache directory ${settings.cacheDir}: ${error.message}`, undefined, { cause: error });
   });

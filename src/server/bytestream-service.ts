@@ -1,14 +1,15 @@
 // ByteStream Read, Write (resumable where the backend keeps partial uploads) and QueryWriteStatus, for CAS blob names only.
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { ByteStream } from "../gen/google/bytestream/bytestream_pb.js";
 import { supportsResumableUploads } from "../backend/local/resumable-uploads.js";
 import { parseBlobResourceName, parseReadRequest } from "./bytestream-requests.js";
 import { receivedWhole, receiveWrite, type ReceivedWrite } from "./bytestream-write.js";
-import { backendForHandler } from "./request-metadata.js";
+import { backendForCall, backendForHandler } from "./request-metadata.js";
 import type { ServerContext } from "./server-context.js";
+import type { ReapiRouter } from "./unary-routes.js";
 
 /** Registers the ByteStream methods on `router`. */
-export function registerByteStreamService(router: ConnectRouter, server: ServerContext): void {
+export function registerByteStreamService(router: ReapiRouter, server: ServerContext): void {
   const methods = ByteStream.method;
 
   router.rpc(methods.read, async function* (request, context) {
@@ -24,14 +25,14 @@ export function registerByteStreamService(router: ConnectRouter, server: ServerC
     return { committedSize: BigInt(committedSize) };
   });
 
-  router.rpc(methods.queryWriteStatus, async (request, context) => {
+  router.unary(methods.queryWriteStatus, async (request, call) => {
     const { digest } = parseBlobResourceName(request.resourceName, "write", server);
-    const backend = backendForHandler(server, context);
+    const backend = backendForCall(server.backend, call.requestMetadata);
     if (supportsResumableUploads(backend)) {
-      const status = await backend.queryUpload(request.resourceName, digest, context.signal);
+      const status = await backend.queryUpload(request.resourceName, digest, call.signal);
       return { committedSize: BigInt(status.committedSize), complete: status.complete };
     }
-    const missing = await backend.findMissingBlobs([digest], context.signal);
+    const missing = await backend.findMissingBlobs([digest], call.signal);
     if (missing.length > 0) {
       throw new ConnectError(`no upload of ${request.resourceName} is known`, Code.NotFound);
     }

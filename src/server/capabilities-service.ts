@@ -1,5 +1,4 @@
 // Capabilities: what this socket serves, told truthfully from the policy and the limits.
-import type { ConnectRouter } from "@connectrpc/connect";
 import {
   Capabilities,
   DigestFunction_Value,
@@ -7,10 +6,11 @@ import {
 } from "../gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { checkInstanceName } from "../policy/instance-name.js";
 import type { ServerContext } from "./server-context.js";
+import type { ReapiRouter } from "./unary-routes.js";
 
 /** Registers GetCapabilities. */
-export function registerCapabilitiesService(router: ConnectRouter, server: ServerContext): void {
-  router.rpc(Capabilities.method.getCapabilities, (request) => {
+export function registerCapabilitiesService(router: ReapiRouter, server: ServerContext): void {
+  router.unary(Capabilities.method.getCapabilities, (request) => {
     checkInstanceName(request.instanceName, server.instanceName);
     return {
       cacheCapabilities: {

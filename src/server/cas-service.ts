@@ -1,6 +1,6 @@
 // ContentAddressableStorage: FindMissingBlobs, BatchUpdateBlobs, BatchReadBlobs and GetTree.
 import { setMaxListeners } from "node:events";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import type { Backend, BatchItem, BatchReadResult, ItemStatus } from "../backend/backend.js";
 import { ContentAddressableStorage } from "../gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { checkDigestFunction, parseDigest, toWireDigest, type BlobDigest } from "../policy/digest.js";
@@ -8,8 +8,9 @@ import { checkInstanceName } from "../policy/instance-name.js";
 import { readWholeBlob } from "./read-whole-blob.js";
 import { getTree } from "./get-tree.js";
 import { mapConcurrently } from "./map-concurrently.js";
-import { backendForHandler } from "./request-metadata.js";
+import { backendForCall, backendForHandler } from "./request-metadata.js";
 import type { ServerContext } from "./server-context.js";
+import type { ReapiRouter } from "./unary-routes.js";
 import { statusOf } from "./status-of.js";
 
 /** The google.rpc.Status code for success (Connect's `Code` has no member for it). */
@@ -19,19 +20,19 @@ const OK = 0;
 const BLOB_CONCURRENCY = 16;
 
 /** Registers the CAS methods on `router`. */
-export function registerCasService(router: ConnectRouter, server: ServerContext): void {
+export function registerCasService(router: ReapiRouter, server: ServerContext): void {
   const { limits } = server;
   const methods = ContentAddressableStorage.method;
 
-  router.rpc(methods.findMissingBlobs, async (request, context) => {
+  router.unary(methods.findMissingBlobs, async (request, call) => {
     checkInstanceName(request.instanceName, server.instanceName);
     checkDigestFunction(request.digestFunction);
     const digests = request.blobDigests.map((digest, index) => parseDigest(digest, `blob_digests[${index}]`));
-    const missing = await backendForHandler(server, context).findMissingBlobs(digests, context.signal);
+    const missing = await backendForCall(server.backend, call.requestMetadata).findMissingBlobs(digests, call.signal);
     return { missingBlobDigests: missing.map(toWireDigest) };
   });
 
-  router.rpc(methods.batchUpdateBlobs, async (request, context) => {
+  router.unary(methods.batchUpdateBlobs, async (request, call) => {
     checkInstanceName(request.instanceName, server.instanceName);
     checkDigestFunction(request.digestFunction);
     checkBatchTotal(
@@ -53,14 +54,14 @@ export function registerCasService(router: ConnectRouter, server: ServerContext)
         statuses.push(statusOf(error));
       }
     }
-    const results = await updateBlobs(backendForHandler(server, context), valid.map(({ item }) => item), context.signal);
+    const results = await updateBlobs(backendForCall(server.backend, call.requestMetadata), valid.map(({ item }) => item), call.signal);
     valid.forEach(({ index }, at) => (statuses[index] = results[at]));
     return {
       responses: request.requests.map((item, index) => ({ digest: item.digest, status: statuses[index] ?? { code: OK, message: "" } })),
     };
   });
 
-  router.rpc(methods.batchReadBlobs, async (request, context) => {
+  router.unary(methods.batchReadBlobs, async (request, call) => {
     checkInstanceName(request.instanceName, server.instanceName);
     checkDigestFunction(request.digestFunction);
     const digests = request.digests.map((digest, index) => parseDigest(digest, `digests[${index}]`));
@@ -68,7 +69,7 @@ export function registerCasService(router: ConnectRouter, server: ServerContext)
       digests.reduce((sum, digest) => sum + digest.sizeBytes, 0),
       limits.maxBatchTotalSizeBytes,
     );
-    const results = await readBlobs(backendForHandler(server, context), digests, context.signal);
+    const results = await readBlobs(backendForCall(server.backend, call.requestMetadata), digests, call.signal);
     return {
       responses: digests.map((digest, index) => {
         const result = results[index] as BatchReadResult;

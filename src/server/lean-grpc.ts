@@ -1,7 +1,7 @@
 // gRPC calls served on node:http2 without Connect's layers: ByteStream (blob data moved as it lies) and the unary methods (decoded and encoded once).
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, createHandlerContext } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { byteLengthOf } from "../backend/blob-chunk.js";
 import { ReadRequestSchema, WriteRequestSchema, WriteResponseSchema } from "../gen/google/bytestream/bytestream_pb.js";
 import { decide, type PolicyFlags } from "../policy/method-table.js";
@@ -93,17 +93,7 @@ async function serveUnary(route: UnaryRoute, call: LeanCall, request: Http2Serve
   call.noteRequest(input);
   const { method } = route;
   const requestMetadata = request.headers[REQUEST_METADATA_HEADER];
-  const context = createHandlerContext({
-    service: method.parent,
-    method,
-    protocolName: "grpc",
-    requestMethod: "POST",
-    url: request.url ?? "",
-    requestSignal: call.signal,
-    // The one request header the implementations read: what an upstream backend passes on.
-    ...(typeof requestMetadata === "string" ? { requestHeader: { [REQUEST_METADATA_HEADER]: requestMetadata } } : {}),
-  });
-  const output = create(method.output, await route.impl(input, context));
+  const output = create(method.output, await route.impl(input, { signal: call.signal, requestMetadata: typeof requestMetadata === "string" ? requestMetadata : undefined }));
   call.noteResponse(output);
   await call.send(grpcFrame(toBinary(method.output, output)));
 }

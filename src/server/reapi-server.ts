@@ -7,7 +7,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { CallObserver } from "./observe/call-record.js";
 import { createObservingInterceptor } from "./observe/observing-interceptor.js";
 import { createLeanGrpc } from "./lean-grpc.js";
-import { recordUnaryRoutes, type UnaryRoute } from "./unary-routes.js";
+import { createReapiRouter, type UnaryRoute } from "./unary-routes.js";
 import { createProtocolSniffer, type SniffingServer } from "./protocol-sniffer.js";
 import { createRefusalHandler, type RefusalListener } from "./refusal-handler.js";
 import { requireBearerToken } from "./require-token.js";
@@ -52,7 +52,7 @@ export interface ReapiServer {
 export async function startReapiServer(options: ReapiServerOptions): Promise<ReapiServer> {
   const unary = new Map<string, UnaryRoute>();
   const connectHandler = connectNodeAdapter({
-    routes: (router) => registerAllowedMethods(recordUnaryRoutes(router, unary), options),
+    routes: (router) => registerAllowedMethods(createReapiRouter(router, unary), options),
     fallback: createRefusalHandler(options.flags, observeRefusal(options.observe)),
     interceptors: options.observe !== undefined ? [createObservingInterceptor(options.observe)] : [],
     // Clients offer gzip; compressing blob data costs more than it saves on a local socket.
