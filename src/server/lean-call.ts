@@ -58,7 +58,10 @@ export async function serveLeanCall(
     send: async (...parts) => {
       startResponse();
       let room = true;
+      // Corked, the parts go to HTTP/2 as one gathered write rather than one write each.
+      if (parts.length > 1) response.stream.cork();
       for (const part of parts) room = response.write(part);
+      if (parts.length > 1) response.stream.uncork();
       if (!room) await firstEvent(response, ["drain"], signal);
     },
   };

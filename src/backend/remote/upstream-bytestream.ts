@@ -94,8 +94,11 @@ export async function writeToUpstream(open: OpenUpstreamCall, resourceName: stri
       if (answered || stream.closed || stream.writableEnded) return false;
       const length = byteLengthOf(data);
       const fields = toBinary(WriteRequestSchema, create(WriteRequestSchema, { resourceName: offset === 0n ? resourceName : "", writeOffset: offset, finishWrite }));
+      // Corked, the header and the pieces go to HTTP/2 as one gathered write rather than one write each.
+      stream.cork();
       let room = stream.write(framedDataHeader(fields, length));
       for (const piece of piecesOf(data)) if (piece.byteLength > 0) room = stream.write(piece);
+      stream.uncork();
       offset += BigInt(length);
       // Wait for room, unless the upstream answered or the stream closed (the answer says why).
       if (!room) await firstEvent(stream, ["drain", "close", "answered"], signal);
