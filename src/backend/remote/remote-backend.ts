@@ -21,7 +21,8 @@ import type {
 import { withRetry } from "./retry.js";
 import { readFramesFromUpstream, readFromUpstream, writeToUpstream } from "./upstream-bytestream.js";
 import type { OpenUpstreamCall, UpstreamCallScope } from "./upstream-call.js";
-import { callUpstream } from "./upstream-unary.js";
+import { callUpstream, callUpstreamFramed } from "./upstream-unary.js";
+import { framedBatchUpdateRequest } from "./batch-update-request.js";
 
 /** FindMissingBlobs requests are split into calls of at most this many digests. */
 const FIND_MISSING_CHUNK = 10_000;
@@ -101,8 +102,8 @@ export class RemoteBackend implements Backend {
   }
 
   async batchUpdateBlobs(items: readonly BatchItem[], signal: AbortSignal): Promise<ItemStatus[]> {
-    const requests = items.map((item) => ({ digest: toWireDigest(item.digest), data: item.data }));
-    const answer = await withRetry(() => callUpstream(this.openCall, CAS.batchUpdateBlobs, { instanceName: this.instanceName, requests }, this.#scope(signal)), signal);
+    const request = framedBatchUpdateRequest(this.instanceName, items);
+    const answer = await withRetry(() => callUpstreamFramed(this.openCall, CAS.batchUpdateBlobs, request, this.#scope(signal)), signal);
     return items.map((item, index) => {
       const response = answer.responses[index];
       if (response === undefined || response.digest?.hash !== item.digest.hash) {

@@ -16,11 +16,21 @@ export async function callUpstream<I extends DescMessage, O extends DescMessage>
   request: MessageInitShape<I>,
   scope: UpstreamCallScope,
 ): Promise<MessageShape<O>> {
+  return callUpstreamFramed(open, method, grpcFrame(toBinary(method.input, create(method.input, request))), scope);
+}
+
+/** {@link callUpstream} with the request already encoded and framed (see batch-update-request.ts). */
+export async function callUpstreamFramed<I extends DescMessage, O extends DescMessage>(
+  open: OpenUpstreamCall,
+  method: DescMethodUnary<I, O>,
+  framedRequest: Uint8Array,
+  scope: UpstreamCallScope,
+): Promise<MessageShape<O>> {
   const { signal } = scope;
   const stream = await open(`/${method.parent.typeName}/${method.name}`, scope);
   const status = statusOf(stream, signal);
   try {
-    stream.end(grpcFrame(toBinary(method.input, create(method.input, request))));
+    stream.end(framedRequest);
     let answer: MessageShape<O> | undefined;
     for await (const message of answerMessages(stream, signal)) {
       if (answer !== undefined) throw new ConnectError(`the upstream answered ${method.name} with more than one message`, Code.Internal);
