@@ -5,6 +5,8 @@ import { join } from "node:path";
 import t from "tap";
 import { create, equals, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { BlobChunks } from "../../../src/backend/backend.js";
+import type { BlobChunk } from "../../../src/backend/blob-chunk.js";
 import { openLocalStore, type LocalStore } from "../../../src/backend/local/local-store.js";
 import { blobPath } from "../../../src/backend/local/store-layout.js";
 import { EMPTY_BLOB_DIGEST, type BlobDigest } from "../../../src/policy/digest.js";
@@ -17,8 +19,8 @@ const HELLO = Buffer.from("hello world");
 const MISSING = digestOf(Buffer.from("never stored"));
 
 /** A one-shot async iterable, as a gRPC request stream is. */
-async function* oneShot(chunks: readonly Uint8Array[]): AsyncGenerator<Uint8Array> {
-  for (const chunk of chunks) yield await new Promise<Uint8Array>((resolve) => setImmediate(resolve, chunk));
+async function* oneShot(chunks: readonly BlobChunk[]): AsyncGenerator<BlobChunk> {
+  for (const chunk of chunks) yield await new Promise<BlobChunk>((resolve) => setImmediate(resolve, chunk));
 }
 async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Uint8Array[] = [];
@@ -53,8 +55,10 @@ t.test("openLocalStore creates cas/, ac/ and tmp/ (0700) and reopens", async (t)
 t.test("write then read round trips", async (t) => {
   const big = Buffer.alloc(3 * 1024 * 1024 + 17);
   for (let i = 0; i < big.length; i++) big[i] = (i * 31) & 0xff;
-  const cases: Array<{ name: string; data: Buffer; chunks: () => Iterable<Uint8Array> | AsyncIterable<Uint8Array> }> = [
+  const cases: Array<{ name: string; data: Buffer; chunks: () => BlobChunks }> = [
     { name: "one array chunk", data: HELLO, chunks: () => [HELLO] },
+    { name: "a chunk of several buffers (a message as it arrived)", data: HELLO, chunks: () => oneShot([[HELLO.subarray(0, 2), HELLO.subarray(2, 2), HELLO.subarray(2)]]) },
+    { name: "3 MiB in chunks of 16 KiB buffers", data: big, chunks: () => oneShot([0, 1, 2, 3].map((i) => Array.from({ length: 64 }, (_, j) => big.subarray((i << 20) + (j << 14), Math.min(big.length, (i << 20) + ((j + 1) << 14)))))) },
     { name: "many async chunks, one empty", data: HELLO, chunks: () => oneShot([HELLO.subarray(0, 3), HELLO.subarray(3, 3), HELLO.subarray(3)]) },
     { name: "one byte per chunk", data: HELLO, chunks: () => oneShot([...HELLO].map((b) => Uint8Array.of(b))) },
     { name: "3 MiB in 1 MiB chunks", data: big, chunks: () => oneShot([0, 1, 2, 3].map((i) => big.subarray(i << 20, (i + 1) << 20))) },
@@ -121,7 +125,7 @@ t.test("hasBlob and findMissingBlobs", async (t) => {
 
 t.test("mismatched data is refused with INVALID_ARGUMENT and leaves nothing", async (t) => {
   const digest = digestOf(HELLO);
-  const cases: Array<{ name: string; chunks: () => Iterable<Uint8Array> | AsyncIterable<Uint8Array>; message: RegExp }> = [
+  const cases: Array<{ name: string; chunks: () => BlobChunks; message: RegExp }> = [
     { name: "wrong hash", chunks: () => [Buffer.from("HELLO WORLD")], message: /data hashes to [0-9a-f]{64}/ },
     { name: "wrong hash, async", chunks: () => oneShot([Buffer.from("hello"), Buffer.from(" WORLD")]), message: /data hashes to/ },
     { name: "too short", chunks: () => [HELLO.subarray(0, 10)], message: /received 10 bytes, the digest says 11/ },

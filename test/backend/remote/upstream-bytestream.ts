@@ -35,6 +35,23 @@ t.test("a Write is framed as protobuf would frame it: name first, running offset
   t.equal(authorization, "Bearer sesame", "with the token");
 });
 
+t.test("a chunk of several buffers goes up as one WriteRequest holding them all, in order", async (t) => {
+  const seen: { writeOffset: bigint; data: string; finishWrite: boolean }[] = [];
+  const open = await standIn(t, async (request, response) => {
+    for await (const bytes of grpcMessages(request as AsyncIterable<Buffer>, 1 << 24)) {
+      const message = fromBinary(WriteRequestSchema, bytes);
+      seen.push({ writeOffset: message.writeOffset, data: Buffer.from(message.data).toString(), finishWrite: message.finishWrite });
+    }
+    answer(response, 0, [toBinary(WriteResponseSchema, create(WriteResponseSchema, { committedSize: 6n }))]);
+  });
+  const chunks = [[Buffer.from("ab"), Buffer.alloc(0), Buffer.from("cd")], Buffer.from("ef")];
+  t.equal(await writeToUpstream(open, "uploads/u/blobs/x/6", chunks, { signal: signal() }), 6n);
+  t.strictSame(seen, [
+    { writeOffset: 0n, data: "abcd", finishWrite: false },
+    { writeOffset: 4n, data: "ef", finishWrite: true },
+  ]);
+});
+
 t.test("an upstream that answers a Write early ends it there, with its answer", async (t) => {
   const open = await standIn(t, (request, response) => {
     request.once("data", () => answer(response, 0, [toBinary(WriteResponseSchema, create(WriteResponseSchema, { committedSize: -1n }))]));
