@@ -14,9 +14,8 @@ const SHORT_FLAGS: ReadonlyMap<string, OptionRow> = new Map([["-v", ROWS_BY_FLAG
  * The run's options and command when `argv` is only option table flags, then `--`, then at least
  * one word that does not start with "-"; undefined for anything else (help, other commands,
  * `--no-*`, a string option given twice, a value that looks like an option, a missing `--`), which
- * clipanion's parser then takes,
- * with its errors. Where both parse, they agree (test/cli/run-argv.ts checks it): this only spares
- * the most common command line the cost of building clipanion's parser.
+ * clipanion's parser then takes, with its errors. Where both parse, they agree (test/cli/run-argv.ts
+ * checks it): this only spares the most common command line the cost of building clipanion's parser.
  */
 export function parseRunArgv(argv: readonly string[]): RunArgv | undefined {
   const flags: Record<string, string | boolean | string[]> = {};

@@ -36,10 +36,10 @@ export interface UpstreamTransport {
   /** Opens a gRPC call as a raw HTTP/2 stream, with the credentials' and the call's headers. */
   readonly openCall: OpenUpstreamCall;
   /**
-   * A Connect transport on the same connection, sending the credentials and `interceptors`' headers,
-   * for code that wants generated clients (the client commands); the server's upstream calls use `openCall`.
+   * A Connect transport on the same connection, sending the credentials, for code that wants
+   * generated clients (the client commands); the server's upstream calls use `openCall`.
    */
-  connectTransport(interceptors?: readonly Interceptor[]): Transport;
+  connectTransport(): Transport;
   /** Closes the HTTP/2 connection; calls after this fail. */
   close(): void;
 }
@@ -70,7 +70,8 @@ export function createUpstreamTransport(address: RemoteAddress, credentials: Ups
   };
   const openCall: OpenUpstreamCall = async (path, { signal, requestMetadata }) => {
     signal.throwIfAborted();
-    const headers = requestMetadata !== undefined ? { ...fixedHeaders, [REQUEST_METADATA_HEADER]: requestMetadata } : { ...fixedHeaders };
+    // The session manager copies the headers it is given: the fixed ones are shared by every call.
+    const headers = requestMetadata !== undefined ? { ...fixedHeaders, [REQUEST_METADATA_HEADER]: requestMetadata } : fixedHeaders;
     let stream: ClientHttp2Stream;
     try {
       stream = await sessionManager.request("POST", path, headers, {});
@@ -82,7 +83,7 @@ export function createUpstreamTransport(address: RemoteAddress, credentials: Ups
     stream.once("close", () => signal.removeEventListener("abort", cancel));
     return stream;
   };
-  const connectTransport = (interceptors: readonly Interceptor[] = []): Transport => {
+  const connectTransport = (): Transport => {
     const authorization = fixedHeaders["authorization"];
     const credentialsHeader: Interceptor = (next) => (request) => {
       if (typeof authorization === "string") request.header.set("authorization", authorization);
@@ -91,7 +92,7 @@ export function createUpstreamTransport(address: RemoteAddress, credentials: Ups
     return createGrpcTransport({
       baseUrl,
       sessionManager,
-      interceptors: [connectionLossIsUnavailable, credentialsHeader, ...interceptors],
+      interceptors: [connectionLossIsUnavailable, credentialsHeader],
       readMaxBytes: READ_MAX_BYTES,
       acceptCompression: [],
     });
