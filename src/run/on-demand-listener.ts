@@ -1,5 +1,5 @@
 // A UNIX socket that listens at once and starts the server behind it when the first client connects.
-import { chmod } from "node:fs/promises";
+import { chmodSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 
 /** The server started on demand: it takes the connections the listener accepted. */
@@ -53,7 +53,7 @@ export async function listenOnDemand(
       resolve();
     });
   });
-  await chmod(path, 0o600);
+  chmodSync(path, 0o600);
   return {
     get started() {
       return starting !== undefined;

@@ -1,6 +1,5 @@
 // The private (0700) directory that holds the server's socket for one run.
-import { chmodSync, mkdtempSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { chmodSync, mkdtempSync, readdirSync, rmdirSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ToolError } from "./tool-error.js";
@@ -29,7 +28,19 @@ export function createPrivateDir(socketName: string, env: NodeJS.ProcessEnv = pr
   return dir;
 }
 
-/** Removes the directory and what it holds; quiet when it is already gone. */
-export async function removePrivateDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
+/**
+ * Removes the directory and the files it holds (a run puts no subdirectory there); quiet when
+ * it is already gone. Synchronous: a few calls, where node:fs's recursive `rm` would load its
+ * tree walker and start the thread pool at the end of every run.
+ */
+export function removePrivateDir(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  for (const name of names) unlinkSync(join(dir, name));
+  rmdirSync(dir);
 }

@@ -50,7 +50,7 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
       await server.close();
     }
   } finally {
-    await removePrivateDir(dir);
+    removePrivateDir(dir);
   }
 }
 

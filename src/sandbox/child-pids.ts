@@ -1,10 +1,13 @@
 // Lists a process's children from /proc, to reach the command under bwrap's sandbox init.
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 
-/** The pids of `pid`'s children, or [] when /proc cannot tell (process gone, no support). */
-export async function childPids(pid: number): Promise<number[]> {
+/**
+ * The pids of `pid`'s children, or [] when /proc cannot tell (process gone, no support). One
+ * small read from /proc, made synchronously so that a run does not load node:fs/promises for it.
+ */
+export function childPids(pid: number): number[] {
   try {
-    const text = await readFile(`/proc/${pid}/task/${pid}/children`, "utf8");
+    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8");
     return text.split(/\s+/).filter((word) => word !== "").map(Number);
   } catch {
     return [];

@@ -34,7 +34,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<number> {
   const status: BwrapStatus = {};
   const statusDone = followBwrapStatus(child.stdio[STATUS_FD] as Readable, status);
 
-  const end = await waitForChild(child, (signal) => void forwardSignal(child.pid, status, signal)).catch(
+  const end = await waitForChild(child, (signal) => forwardSignal(child.pid, status, signal)).catch(
     (error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT") {
         throw new ToolError(`${bwrap} not found: install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)`, ExitStatus.toolFailure, { cause: error });
@@ -52,8 +52,8 @@ export async function launchSandbox(options: LaunchOptions): Promise<number> {
 }
 
 /** Sends `signal` to the command: the children of bwrap's sandbox init, or bwrap itself before that. */
-async function forwardSignal(bwrapPid: number | undefined, status: BwrapStatus, signal: NodeJS.Signals): Promise<void> {
-  const targets = status.childPid !== undefined ? await childPids(status.childPid) : [];
+function forwardSignal(bwrapPid: number | undefined, status: BwrapStatus, signal: NodeJS.Signals): void {
+  const targets = status.childPid !== undefined ? childPids(status.childPid) : [];
   if (targets.length === 0 && bwrapPid !== undefined) targets.push(bwrapPid);
   for (const pid of targets) {
     try {
