@@ -15,6 +15,8 @@ import { ToolError } from "./tool-error.js";
 
 /** The socket's file name inside the private directory. */
 const SOCKET_NAME = "reapi.sock";
+/** bwrap's status file's name inside the private directory. */
+const STATUS_NAME = "bwrap-status";
 
 /**
  * Runs `options.command` in the sandbox with the filtering socket, and resolves with its exit
@@ -45,6 +47,7 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
           command: [program ?? "", ...args],
         },
         env: commandEnvironment(options, options.socketPath),
+        statusPath: join(dir, STATUS_NAME),
       });
     } finally {
       await server.close();

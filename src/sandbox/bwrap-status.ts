@@ -1,5 +1,5 @@
-// Reads the JSON lines bwrap writes to --json-status-fd: the sandbox init's pid and the exit code.
-import type { Readable } from "node:stream";
+// Reads the JSON lines bwrap writes to --json-status-fd, kept in a file: the sandbox init's pid and the exit code.
+import { readFileSync } from "node:fs";
 
 /** What bwrap reported about the run. */
 export interface BwrapStatus {
@@ -10,38 +10,35 @@ export interface BwrapStatus {
 }
 
 /**
- * Follows `stream`, filling `status` as lines arrive; resolves when the stream ends. The lines
- * are split here rather than by node:readline, which a run would otherwise load for these few lines.
+ * What bwrap has written to the status file at `path` so far; {} when the file is gone. A file,
+ * not a pipe: it is read twice at most (when a signal is to be passed on, and once bwrap has
+ * ended), where a pipe would need a stream, its decoder and its events on every run.
  */
-export function followBwrapStatus(stream: Readable, status: BwrapStatus): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let partial = "";
-    stream.setEncoding("utf8");
-    stream.on("data", (text: string) => {
-      const lines = (partial + text).split("\n");
-      partial = lines.pop() ?? "";
-      for (const line of lines) readStatusLine(line, status);
-    });
-    stream.once("error", reject);
-    const finish = () => {
-      readStatusLine(partial, status);
-      partial = "";
-      resolve();
-    };
-    stream.once("end", finish);
-    stream.once("close", finish);
-  });
+export function readBwrapStatus(path: string): BwrapStatus {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw error;
+  }
+  return parseBwrapStatus(text);
 }
 
-function readStatusLine(line: string, status: BwrapStatus): void {
-  let record: unknown;
-  try {
-    record = JSON.parse(line);
-  } catch {
-    return;
+/** The status in bwrap's JSON lines `text`; a line cut short or not a status record is skipped. */
+export function parseBwrapStatus(text: string): BwrapStatus {
+  const status: BwrapStatus = {};
+  for (const line of text.split("\n")) {
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (typeof record !== "object" || record === null) continue;
+    const { "child-pid": childPid, "exit-code": exitCode } = record as Record<string, unknown>;
+    if (typeof childPid === "number") status.childPid = childPid;
+    if (typeof exitCode === "number") status.exitCode = exitCode;
   }
-  if (typeof record !== "object" || record === null) return;
-  const { "child-pid": childPid, "exit-code": exitCode } = record as Record<string, unknown>;
-  if (typeof childPid === "number") status.childPid = childPid;
-  if (typeof exitCode === "number") status.exitCode = exitCode;
+  return status;
 }

@@ -1,9 +1,9 @@
 // Runs the command under bwrap, forwards signals to it, and reports how it ended.
 import { spawn } from "node:child_process";
-import type { Readable } from "node:stream";
+import { closeSync, openSync, unlinkSync } from "node:fs";
 import { ExitStatus, ToolError } from "../run/tool-error.js";
 import { buildBwrapArgs, type SandboxSpec } from "./bwrap-args.js";
-import { followBwrapStatus, type BwrapStatus } from "./bwrap-status.js";
+import { readBwrapStatus } from "./bwrap-status.js";
 import { exitStatusOf, waitForChild } from "./child-exit.js";
 import { childPids } from "./child-pids.js";
 import { diagnoseBwrap } from "./diagnose-bwrap.js";
@@ -15,6 +15,8 @@ export interface LaunchOptions {
   readonly env: NodeJS.ProcessEnv;
   /** The bwrap executable; `bwrap` on PATH by default. */
   readonly bwrap?: string;
+  /** Where bwrap writes its status: a new file name in a private directory, removed before the launch settles. */
+  readonly statusPath: string;
 }
 
 const STATUS_FD = 3;
@@ -27,33 +29,39 @@ const STATUS_FD = 3;
 export async function launchSandbox(options: LaunchOptions): Promise<number> {
   const bwrap = options.bwrap ?? "bwrap";
   const args = buildBwrapArgs({ ...options.spec, statusFd: STATUS_FD });
-  const child = spawn(bwrap, args, {
-    stdio: ["inherit", "inherit", "inherit", "pipe"],
-    env: options.env,
-  });
-  const status: BwrapStatus = {};
-  const statusDone = followBwrapStatus(child.stdio[STATUS_FD] as Readable, status);
-
-  const end = await waitForChild(child, (signal) => forwardSignal(child.pid, status, signal)).catch(
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") {
-        throw new ToolError(`${bwrap} not found: install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)`, ExitStatus.toolFailure, { cause: error });
-      }
-      throw new ToolError(`could not start ${bwrap}: ${error.message}`, ExitStatus.toolFailure, { cause: error });
-    },
-  );
-  await statusDone;
-  if (status.childPid === undefined) {
-    const hint = await diagnoseBwrap(bwrap, options.env);
-    throw new ToolError(`the sandbox could not be set up (${bwrap} exited with status ${end.code ?? end.signal})${hint ? `: ${hint}` : ""}`);
+  const statusFd = openSync(options.statusPath, "wx", 0o600);
+  try {
+    let child;
+    try {
+      child = spawn(bwrap, args, { stdio: ["inherit", "inherit", "inherit", statusFd], env: options.env });
+    } finally {
+      closeSync(statusFd);
+    }
+    const bwrapPid = child.pid;
+    const end = await waitForChild(child, (signal) => forwardSignal(bwrapPid, options.statusPath, signal)).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") {
+          throw new ToolError(`${bwrap} not found: install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)`, ExitStatus.toolFailure, { cause: error });
+        }
+        throw new ToolError(`could not start ${bwrap}: ${error.message}`, ExitStatus.toolFailure, { cause: error });
+      },
+    );
+    const status = readBwrapStatus(options.statusPath);
+    if (status.childPid === undefined) {
+      const hint = await diagnoseBwrap(bwrap, options.env);
+      throw new ToolError(`the sandbox could not be set up (${bwrap} exited with status ${end.code ?? end.signal})${hint ? `: ${hint}` : ""}`);
+    }
+    // bwrap reports the command's status (128+N after signal N); without it, bwrap's own end.
+    return status.exitCode ?? exitStatusOf(end);
+  } finally {
+    unlinkSync(options.statusPath);
   }
-  // bwrap reports the command's status (128+N after signal N); without it, bwrap's own end.
-  return status.exitCode ?? exitStatusOf(end);
 }
 
 /** Sends `signal` to the command: the children of bwrap's sandbox init, or bwrap itself before that. */
-function forwardSignal(bwrapPid: number | undefined, status: BwrapStatus, signal: NodeJS.Signals): void {
-  const targets = status.childPid !== undefined ? childPids(status.childPid) : [];
+function forwardSignal(bwrapPid: number | undefined, statusPath: string, signal: NodeJS.Signals): void {
+  const { childPid } = readBwrapStatus(statusPath);
+  const targets = childPid !== undefined ? childPids(childPid) : [];
   if (targets.length === 0 && bwrapPid !== undefined) targets.push(bwrapPid);
   for (const pid of targets) {
     try {

@@ -1,35 +1,32 @@
-// Tests for src/sandbox/bwrap-status.ts: bwrap's JSON status lines read however the pipe cuts them.
-import { PassThrough } from "node:stream";
+// Tests for src/sandbox/bwrap-status.ts: bwrap's JSON status lines read from its status file, whole or cut short.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import t from "tap";
-import { followBwrapStatus, type BwrapStatus } from "../../src/sandbox/bwrap-status.js";
+import { parseBwrapStatus, readBwrapStatus } from "../../src/sandbox/bwrap-status.js";
 
-t.test("the child pid is known as soon as its line arrives, the exit code at the end", async (t) => {
-  const pipe = new PassThrough();
-  const status: BwrapStatus = {};
-  const done = followBwrapStatus(pipe, status);
-  pipe.write('{ "child-pid": 4');
-  await new Promise((resolve) => setImmediate(resolve));
-  t.equal(status.childPid, undefined, "half a line says nothing");
-  pipe.write('21 }\n{ "cgroup-namespace": 1, "ipc-namespace": 2 }\n');
-  await new Promise((resolve) => setImmediate(resolve));
-  t.equal(status.childPid, 421, "the pid once its line is whole");
-  pipe.end('{ "exit-code": 3 }');
-  await done;
-  t.strictSame(status, { childPid: 421, exitCode: 3 }, "a last line without a newline counts");
+t.test("the child pid is known once its line is whole, the exit code once written", async (t) => {
+  t.strictSame(parseBwrapStatus('{ "child-pid": 4'), {}, "half a line says nothing");
+  t.strictSame(parseBwrapStatus('{ "child-pid": 421 }\n{ "cgroup-namespace": 1, "ipc-namespace": 2 }\n'), { childPid: 421 });
+  t.strictSame(
+    parseBwrapStatus('{ "child-pid": 421 }\n{ "cgroup-namespace": 1 }\n{ "exit-code": 3 }'),
+    { childPid: 421, exitCode: 3 },
+    "a last line without a newline counts",
+  );
 });
 
 t.test("lines that are not status records are skipped", async (t) => {
-  const pipe = new PassThrough();
-  const status: BwrapStatus = {};
-  const done = followBwrapStatus(pipe, status);
-  pipe.end('not json\n"text"\nnull\n{ "child-pid": "7" }\n\r\n{ "exit-code": 0 }\r\n');
-  await done;
+  const status = parseBwrapStatus('not json\n"text"\nnull\n{ "child-pid": "7" }\n\r\n{ "exit-code": 0 }\r\n');
   t.strictSame(status, { exitCode: 0 }, "only numbers are taken, CRLF endings included");
 });
 
-t.test("a stream that fails rejects", async (t) => {
-  const pipe = new PassThrough();
-  const done = followBwrapStatus(pipe, {});
-  pipe.destroy(new Error("EIO"));
-  await t.rejects(done, /EIO/);
+t.test("the file is read as it stands; a missing file says nothing", async (t) => {
+  const dir = mkdtempSync("/tmp/bcr-bs-");
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, "status");
+  t.strictSame(readBwrapStatus(path), {});
+  writeFileSync(path, '{ "child-pid": 9 }\n');
+  t.strictSame(readBwrapStatus(path), { childPid: 9 });
+  writeFileSync(path, '{ "child-pid": 9 }\n{ "exit-code": 1 }\n');
+  t.strictSame(readBwrapStatus(path), { childPid: 9, exitCode: 1 });
+  t.throws(() => readBwrapStatus(dir), { code: "EISDIR" }, "other failures are not hidden");
 });
