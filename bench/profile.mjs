@@ -19,7 +19,7 @@ import { Services, timed, withCpu } from "./lib/procs.mjs";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const BIN = join(REPO, "bin", "bst-cas-run.cjs");
-const BUNDLE = join(REPO, "dist", "bst-cas-run.cjs");
+const BUNDLES = ["bst-cas-run.cjs", "bst-cas-run-on-demand.cjs"].map((name) => join(REPO, "dist", name));
 const [workload = "recc", ...flags] = process.argv.slice(2);
 const proxied = flags.includes("--proxied");
 const now = () => Number(process.hrtime.bigint() / 1000n);
@@ -52,7 +52,7 @@ async function main() {
       await timed(process.execPath, [BIN, "--cache-dir", join(work, "store"), "--", "true"], { cwd: join(work, "cwd") });
       await timed(process.execPath, ["--cpu-prof", "--cpu-prof-interval", "100", `--cpu-prof-dir=${profiles}`, BIN, "--cache-dir", join(work, "store"), "--", "true"], { cwd: join(work, "cwd") });
       const [file] = await readdir(profiles);
-      report("bst-cas-run -- true, one run (whole process)", [formatSummary(summarizeProfile(join(profiles, file), { bundle: BUNDLE }))]);
+      report("bst-cas-run -- true, one run (whole process)", [formatSummary(summarizeProfile(join(profiles, file), { bundles: BUNDLES }))]);
       return;
     }
     const root = sidRoot();
@@ -115,7 +115,7 @@ async function main() {
     }
     await services.stop(serve);
     const [file] = (await readdir(profiles)).filter((name) => name.endsWith(".cpuprofile"));
-    for (const window of windows) report(`profile of serve: ${window.label}`, [formatSummary(summarizeProfile(join(profiles, file), { bundle: BUNDLE, ...window }))]);
+    for (const window of windows) report(`profile of serve: ${window.label}`, [formatSummary(summarizeProfile(join(profiles, file), { bundles: BUNDLES, ...window }))]);
     if (src.startsWith("/dev/shm/")) await rm(join(src, ".."), { recursive: true, force: true });
   } finally {
     await services.stopAll();

@@ -1,32 +1,49 @@
-// Loads dist/bst-cas-run.cjs through V8's code cache (dist/bst-cas-run.cjs.cache) when it is there and fits.
+// Loads the bundles `npm run build` writes to dist/, each through its V8 code cache (the .cache beside it) when it is there and fits.
 "use strict";
 const { readFileSync } = require("node:fs");
 const { wrap } = require("node:module");
 const { join } = require("node:path");
 const { Script } = require("node:vm");
 
-const BUNDLE = join(__dirname, "..", "dist", "bst-cas-run.cjs");
+const DIST = join(__dirname, "..", "dist");
+/** The run path, which the launcher starts. */
+const MAIN_BUNDLE = "bst-cas-run.cjs";
+/** The parts loaded on demand (src/on-demand.ts): a bundle asks for another as `require("./<name>")`. */
+const loaded = new Map();
 
 /**
- * Compiles and runs the bundle as a CommonJS module and returns its exports with the script.
- * The cache is used when present (V8 checks that it matches the source and itself, and compiles
- * afresh otherwise); `produceCache` skips it, for the build that writes a new one.
- * @param {{ produceCache?: boolean }} [options]
+ * Compiles and runs a bundle (the run path by default) as a CommonJS module and returns its
+ * exports with the script; a bundle is loaded once. The cache is used when present (V8 checks that
+ * it matches the source and itself, and compiles afresh otherwise); `produceCache` skips it, for
+ * the build that writes a new one.
+ * @param {{ bundle?: string, produceCache?: boolean }} [options]
  */
 function compileBundle(options = {}) {
-  const source = readFileSync(BUNDLE, "utf8");
+  const name = options.bundle ?? MAIN_BUNDLE;
+  const known = loaded.get(name);
+  if (known !== undefined && options.produceCache !== true) return known;
+  const file = join(DIST, name);
+  const source = readFileSync(file, "utf8");
   let cachedData;
   if (options.produceCache !== true) {
     try {
-      cachedData = readFileSync(`${BUNDLE}.cache`);
+      cachedData = readFileSync(`${file}.cache`);
     } catch {
       cachedData = undefined;
     }
   }
-  const script = new Script(wrap(source), { filename: BUNDLE, cachedData });
+  const script = new Script(wrap(source), { filename: file, cachedData });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, require, module, BUNDLE, join(BUNDLE, ".."));
-  return { script, exports: module.exports };
+  const result = { script, exports: module.exports };
+  loaded.set(name, result);
+  script.runInThisContext()(module.exports, bundleRequire, module, file, DIST);
+  result.exports = module.exports;
+  return result;
+}
+
+/** The `require` a bundle sees: another bundle by its "./" name, Node's require for the rest. */
+function bundleRequire(id) {
+  return id.startsWith("./") ? compileBundle({ bundle: id.slice(2) }).exports : require(id);
 }
 
 module.exports = { compileBundle };

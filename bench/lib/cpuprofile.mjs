@@ -1,24 +1,28 @@
 // Summarizes a V8 .cpuprofile: where the busy time went, by package and by function, with the
-// bundle's minified positions mapped back to src/ and node_modules/ through dist's source map.
+// bundles' minified positions mapped back to src/ and node_modules/ through dist's source maps.
 import { existsSync, readFileSync } from "node:fs";
 import { SourceMap } from "node:module";
 
 /**
  * Reads `path` and returns the sampled busy time (idle excluded) between `from` and `to` (monotonic
  * microseconds, as process.hrtime.bigint() / 1000n gives: V8 stamps profiles on the same clock),
- * grouped by package/file, by function (self) and by function (inclusive).
+ * grouped by package/file, by function (self) and by function (inclusive). Frames in one of
+ * `bundles` (paths of dist's bundles) are mapped through the source map beside it.
  */
-export function summarizeProfile(path, { bundle, from = 0, to = Infinity } = {}) {
+export function summarizeProfile(path, { bundles = [], from = 0, to = Infinity } = {}) {
   const profile = JSON.parse(readFileSync(path, "utf8"));
   const fromMs = (from - profile.startTime) / 1000;
   const toMs = (to - profile.startTime) / 1000;
-  const map = bundle && existsSync(`${bundle}.map`) ? new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, "utf8"))) : undefined;
+  const maps = new Map(
+    bundles.filter((bundle) => existsSync(`${bundle}.map`)).map((bundle) => [bundle.split("/").pop(), new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, "utf8")))]),
+  );
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
 
   const where = (frame) => {
-    if (map && bundle && frame.url.endsWith(bundle.split("/").pop())) {
+    const map = maps.get(frame.url.split("/").pop());
+    if (map) {
       const entry = map.findEntry(frame.lineNumber, frame.columnNumber);
       if (entry?.originalSource) {
         const source = entry.originalSource.replace(/^.*node_modules\//, "node_modules/").replace(/^.*?\/?src\//, "src/");

@@ -13,5 +13,6 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = await executeRun(run.flags, run.command, process.stderr);
     return;
   }
-  await (await import("./clipanion-cli.js")).runCli(argv);
+  const { loadClipanionCli } = await import("../on-demand.js");
+  await (await loadClipanionCli()).runCli(argv);
 }

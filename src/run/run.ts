@@ -68,7 +68,7 @@ async function startSocketServer(options: RunOptions, socketPath: string): Promi
   const { observability } = options;
   const watched = observability.verbose || observability.stats || observability.logFile !== undefined || observability.statsJson !== undefined;
   if (options.remote !== undefined || watched) {
-    const { startFilteringServer } = await import("./filtering-server.js");
+    const { startFilteringServer } = await loadServer();
     return startFilteringServer(options, { kind: "unix", path: socketPath });
   }
   try {
@@ -79,12 +79,18 @@ async function startSocketServer(options: RunOptions, socketPath: string): Promi
   return listenOnDemand(
     socketPath,
     async () => {
-      const { startFilteringServer } = await import("./filtering-server.js");
+      const { startFilteringServer } = await loadServer();
       const running = await startFilteringServer(options, { kind: "handoff", path: socketPath });
       return { accept: (socket) => running.server.accept(socket), close: () => running.close() };
     },
     (error) => process.stderr.write(`bst-cas-run: the cache is unavailable to the command: ${(error as Error).message}\n`),
   );
+}
+
+/** The server's module, from the part of the program bundled apart from the run path. */
+async function loadServer(): Promise<typeof import("./filtering-server.js")> {
+  const { loadFilteringServer } = await import("../on-demand.js");
+  return loadFilteringServer();
 }
 
 /** The command's environment: this tool's recc variables in place of any inherited, then --setenv. */

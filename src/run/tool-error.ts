@@ -10,9 +10,17 @@ export const ExitStatus = {
   notFound: 127,
 } as const;
 
+/**
+ * Marks a ToolError. A symbol of the global registry, not `instanceof`: the run path and the
+ * parts loaded on demand are separate bundles (scripts/build.js), each with its own copy of this
+ * class, and an error thrown by one is reported by the other.
+ */
+const TOOL_ERROR = Symbol.for("bst-cas-run.ToolError");
+
 /** A failure to report as `bst-cas-run: <message>` and exit with `exitStatus`. */
 export class ToolError extends Error {
   override readonly name = "ToolError";
+  readonly [TOOL_ERROR] = true;
 
   constructor(
     message: string,
@@ -23,7 +31,7 @@ export class ToolError extends Error {
   }
 }
 
-/** True for a {@link ToolError}. */
+/** True for a {@link ToolError}, whichever of the program's bundles made it. */
 export function isToolError(error: unknown): error is ToolError {
-  return error instanceof ToolError;
+  return typeof error === "object" && error !== null && (error as { [TOOL_ERROR]?: unknown })[TOOL_ERROR] === true;
 }

@@ -1,0 +1,7 @@
+// The program's parts a run loads only when it needs them; scripts/build.js bundles them apart from the run path.
+
+/** The server behind the socket, with the stores and the upstream client. */
+export const loadFilteringServer = () => import("./run/filtering-server.js");
+
+/** The full command-line parser (clipanion) and every command besides a plain run. */
+export const loadClipanionCli = () => import("./cli/clipanion-cli.js");
