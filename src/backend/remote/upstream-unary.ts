@@ -3,6 +3,7 @@ import { constants as http2 } from "node:http2";
 import { create, fromBinary, toBinary, type DescMessage, type DescMethodUnary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { grpcFrame } from "../../server/grpc-frames.js";
+import { piecesOf, type BlobChunk } from "../blob-chunk.js";
 import { answerMessages, decodeAnswer, statusOf, throwUnlessOk, type OpenUpstreamCall, type UpstreamCallScope } from "./upstream-call.js";
 
 /**
@@ -19,18 +20,25 @@ export async function callUpstream<I extends DescMessage, O extends DescMessage>
   return callUpstreamFramed(open, method, grpcFrame(toBinary(method.input, create(method.input, request))), scope);
 }
 
-/** {@link callUpstream} with the request already encoded and framed (see batch-update-request.ts). */
+/**
+ * {@link callUpstream} with the request already encoded and framed, whole or in pieces to be sent
+ * in order (see batch-update-request.ts).
+ */
 export async function callUpstreamFramed<I extends DescMessage, O extends DescMessage>(
   open: OpenUpstreamCall,
   method: DescMethodUnary<I, O>,
-  framedRequest: Uint8Array,
+  framedRequest: BlobChunk,
   scope: UpstreamCallScope,
 ): Promise<MessageShape<O>> {
   const { signal } = scope;
   const stream = await open(`/${method.parent.typeName}/${method.name}`, scope);
   const status = statusOf(stream, signal);
   try {
-    stream.end(framedRequest);
+    // Corked, the pieces go to HTTP/2 as one gathered write rather than one write each.
+    stream.cork();
+    for (const piece of piecesOf(framedRequest)) stream.write(piece);
+    stream.end();
+    stream.uncork();
     let answer: MessageShape<O> | undefined;
     for await (const message of answerMessages(stream, signal)) {
       if (answer !== undefined) throw new ConnectError(`the upstream answered ${method.name} with more than one message`, Code.Internal);
