@@ -63,21 +63,23 @@ class ByteQueue {
  * The messages of a gRPC request body, in order, each one buffer (copied together when it
  * straddles DATA chunks); the errors of {@link grpcMessageParts}.
  */
-export async function* grpcMessages(body: AsyncIterable<Buffer>, maxMessageBytes: number): AsyncGenerator<Buffer, void, undefined> {
+export async function* grpcMessages(body: AsyncIterable<Buffer | readonly Buffer[]>, maxMessageBytes: number): AsyncGenerator<Buffer, void, undefined> {
   for await (const parts of grpcMessageParts(body, maxMessageBytes)) yield parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
 }
 
 /**
  * The messages of a gRPC request body, in order, each as views of the DATA chunks it lies in
- * (nothing copied; an empty message is no parts). Compressed messages are INTERNAL (this server
+ * (nothing copied; an empty message is no parts). The body comes chunk by chunk or in batches of
+ * chunks (each batch is framed without waiting in between). Compressed messages are INTERNAL (this server
  * accepts no compression), a message over `maxMessageBytes` is RESOURCE_EXHAUSTED, and a body
  * that ends inside a message is INVALID_ARGUMENT.
  */
-export async function* grpcMessageParts(body: AsyncIterable<Buffer>, maxMessageBytes: number): AsyncGenerator<Buffer[], void, undefined> {
+export async function* grpcMessageParts(body: AsyncIterable<Buffer | readonly Buffer[]>, maxMessageBytes: number): AsyncGenerator<Buffer[], void, undefined> {
   const queue = new ByteQueue();
   let need: number | undefined;
-  for await (const chunk of body) {
-    queue.push(chunk);
+  for await (const chunks of body) {
+    if (Buffer.isBuffer(chunks)) queue.push(chunks);
+    else for (const chunk of chunks) queue.push(chunk);
     for (;;) {
       if (need === undefined) {
         if (queue.length < 5) break;

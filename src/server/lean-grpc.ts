@@ -3,17 +3,19 @@ import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { byteLengthOf } from "../backend/blob-chunk.js";
+import { BatchUpdateBlobsRequestSchema } from "../gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { ReadRequestSchema, WriteRequestSchema, WriteResponseSchema } from "../gen/google/bytestream/bytestream_pb.js";
 import { decide, type PolicyFlags } from "../policy/method-table.js";
 import { parseReadRequest } from "./bytestream-requests.js";
 import { receivedWhole, receiveWrite, type ReceivedWrite } from "./bytestream-write.js";
 import { framedDataHeader, grpcFrame, grpcMessageParts, grpcMessages, ReadResponseFrameCounter } from "./grpc-frames.js";
+import { decodeBatchUpdateParts } from "./batch-update-parts.js";
 import { serveLeanCall, type LeanCall } from "./lean-call.js";
 import type { CallObserver } from "./observe/call-record.js";
 import { backendForCall, REQUEST_METADATA_HEADER } from "./request-metadata.js";
 import type { ServerContext } from "./server-context.js";
 import type { UnaryRoute } from "./unary-routes.js";
-import { streamChunks } from "../util/chunk-batches.js";
+import { streamBatches } from "../util/chunk-batches.js";
 import { splitWriteRequest } from "./write-request-parts.js";
 
 const READ_PATH = "/google.bytestream.ByteStream/Read";
@@ -60,8 +62,8 @@ export function createLeanGrpc(server: ServerContext & { readonly flags: PolicyF
 }
 
 /** The request body's chunks as they arrived: a `for await` over the request would concatenate whatever is buffered into a new buffer. */
-function requestChunks(request: Http2ServerRequest): AsyncGenerator<Buffer, void, undefined> {
-  return streamChunks(request, BODY_HIGH_WATER_MARK);
+function requestChunks(request: Http2ServerRequest): AsyncGenerator<Buffer[], void, undefined> {
+  return streamBatches(request, BODY_HIGH_WATER_MARK);
 }
 
 /** gRPC with protobuf over HTTP/2 and no compression declared: anything else is left to Connect, which answers it. */
@@ -84,12 +86,24 @@ function decode<Desc extends DescMessage>(schema: Desc, bytes: Uint8Array): Mess
   }
 }
 
+/**
+ * A unary request from the parts it arrived in. BatchUpdateBlobs requests, the large ones, are
+ * decoded where they lie; the others are copied together and decoded whole.
+ */
+function decodeUnaryRequest(schema: DescMessage, parts: Buffer[]): MessageShape<DescMessage> {
+  if (parts.length > 1 && schema === BatchUpdateBlobsRequestSchema) {
+    const request = decodeBatchUpdateParts(parts);
+    if (request !== undefined) return request;
+  }
+  return decode(schema, parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts));
+}
+
 async function serveUnary(route: UnaryRoute, call: LeanCall, request: Http2ServerRequest, readMaxBytes: number): Promise<void> {
-  const messages = grpcMessages(requestChunks(request), readMaxBytes);
+  const messages = grpcMessageParts(requestChunks(request), readMaxBytes);
   const first = await messages.next();
   if (first.done === true) throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
   if ((await messages.next()).done !== true) throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
-  const input = decode(route.method.input, first.value);
+  const input = decodeUnaryRequest(route.method.input, first.value);
   call.noteRequest(input);
   const { method } = route;
   const requestMetadata = request.headers[REQUEST_METADATA_HEADER];

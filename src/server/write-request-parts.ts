@@ -1,11 +1,8 @@
 // A WriteRequest whose bytes arrived in several DATA chunks, split into its data (views, not copied) and its other fields (a few bytes, copied).
+import { splitField } from "./message-parts.js";
 
 /** The WriteRequest field that holds the blob's bytes. */
 const DATA_FIELD = 10;
-const VARINT = 0;
-const FIXED64 = 1;
-const LENGTH_DELIMITED = 2;
-const FIXED32 = 5;
 
 /** A WriteRequest split in two: the encoding of every field but `data`, and `data` as views of the message's parts. */
 export interface SplitWriteRequest {
@@ -21,113 +18,7 @@ export interface SplitWriteRequest {
  * the error a malformed one deserves.
  */
 export function splitWriteRequest(parts: readonly Buffer[]): SplitWriteRequest | undefined {
-  const reader = new PartsReader(parts);
-  const otherFields: Buffer[] = [];
-  let data: Buffer[] | undefined;
-  while (reader.remaining > 0) {
-    const start = reader.position;
-    const tag = reader.varint();
-    if (tag === undefined || tag < 8) return undefined;
-    const field = Math.floor(tag / 8);
-    switch (tag % 8) {
-      case VARINT:
-        if (reader.varint() === undefined) return undefined;
-        break;
-      case FIXED64:
-        if (!reader.skip(8)) return undefined;
-        break;
-      case FIXED32:
-        if (!reader.skip(4)) return undefined;
-        break;
-      case LENGTH_DELIMITED: {
-        const length = reader.varint();
-        if (length === undefined || length > reader.remaining) return undefined;
-        if (field === DATA_FIELD) {
-          if (data !== undefined) return undefined;
-          data = reader.views(length);
-          continue;
-        }
-        reader.skip(length);
-        break;
-      }
-      default:
-        return undefined;
-    }
-    otherFields.push(...new PartsReader(parts, start).views(reader.position - start));
-  }
-  return { otherFields: Buffer.concat(otherFields), data: data ?? [] };
-}
-
-/** Reads forward through bytes held in several buffers. */
-class PartsReader {
-  #part = 0;
-  #offset = 0;
-  #position = 0;
-  readonly #total: number;
-
-  constructor(
-    private readonly parts: readonly Buffer[],
-    start = 0,
-  ) {
-    this.#total = parts.reduce((sum, part) => sum + part.byteLength, 0);
-    this.#advance(0);
-    this.skip(start);
-  }
-
-  get position(): number {
-    return this.#position;
-  }
-
-  get remaining(): number {
-    return this.#total - this.#position;
-  }
-
-  /** A varint of up to 7 bytes (a safe integer), or undefined when it is longer or cut short. */
-  varint(): number | undefined {
-    let value = 0;
-    for (let shift = 0; shift < 49; shift += 7) {
-      const byte = this.#byte();
-      if (byte === undefined) return undefined;
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return value;
-    }
-    return undefined;
-  }
-
-  /** Moves past `count` bytes; false when fewer remain. */
-  skip(count: number): boolean {
-    if (count > this.remaining) return false;
-    this.views(count);
-    return true;
-  }
-
-  /** The next `count` bytes (at most `remaining`) as views of the parts. */
-  views(count: number): Buffer[] {
-    const out: Buffer[] = [];
-    let left = count;
-    while (left > 0) {
-      const part = this.parts[this.#part] as Buffer;
-      const take = Math.min(left, part.byteLength - this.#offset);
-      out.push(part.subarray(this.#offset, this.#offset + take));
-      this.#advance(take);
-      left -= take;
-    }
-    return out;
-  }
-
-  #byte(): number | undefined {
-    if (this.remaining === 0) return undefined;
-    const byte = (this.parts[this.#part] as Buffer)[this.#offset] as number;
-    this.#advance(1);
-    return byte;
-  }
-
-  #advance(count: number): void {
-    this.#offset += count;
-    this.#position += count;
-    while (this.#part < this.parts.length && this.#offset >= (this.parts[this.#part] as Buffer).byteLength) {
-      this.#offset -= (this.parts[this.#part] as Buffer).byteLength;
-      this.#part += 1;
-    }
-  }
+  const split = splitField(parts, DATA_FIELD);
+  if (split === undefined || split.occurrences.length > 1) return undefined;
+  return { otherFields: split.otherFields, data: split.occurrences[0] ?? [] };
 }

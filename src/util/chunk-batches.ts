@@ -60,10 +60,10 @@ export async function* chunkBatches(stream: Readable, highWaterMark: number): As
 }
 
 /**
- * The chunks of `stream` one at a time, each as it arrived (see {@link chunkBatches}). A stream
- * that closes before its end throws "Premature close", as `for await` over it would.
+ * The batches of {@link chunkBatches}, and at the end, for a stream that closed before its end,
+ * "Premature close", as `for await` over the stream would throw.
  */
-export async function* streamChunks(stream: Readable, highWaterMark: number): AsyncGenerator<Buffer, void, undefined> {
-  for await (const batch of chunkBatches(stream, highWaterMark)) yield* batch;
+export async function* streamBatches(stream: Readable, highWaterMark: number): AsyncGenerator<Buffer[], void, undefined> {
+  yield* chunkBatches(stream, highWaterMark);
   if (!stream.readableEnded) throw Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
 }

@@ -35,6 +35,18 @@ export class Rng {
   }
 }
 
+/** `bytes` cut into parts at `rng`'s choice of places, as HTTP/2 DATA chunks might deliver them. */
+export function cutIntoParts(bytes: Buffer, rng: Rng): Buffer[] {
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at < bytes.byteLength) {
+    const size = 1 + rng.int(rng.chance(0.3) ? 8 : 4096);
+    parts.push(bytes.subarray(at, at + size));
+    at += size;
+  }
+  return parts;
+}
+
 export const sha256Hex = (data: Uint8Array): string => createHash("sha256").update(data).digest("hex");
 const hex = (r: Rng, n: number) => Array.from({ length: n }, () => "0123456789abcdef"[r.int(16)]).join("");
 

@@ -27,6 +27,25 @@ t.test("the same messages however the body is split", async (t) => {
   }
 });
 
+t.test("the same messages when the chunks come in batches", async (t) => {
+  async function* batches(sizes: number[], perBatch: number): AsyncGenerator<Buffer[]> {
+    let batch: Buffer[] = [];
+    for await (const chunk of pieces(body, sizes)) {
+      batch.push(chunk);
+      if (batch.length === perBatch) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+  for (const [sizes, perBatch] of [[[1], 7], [[5], 3], [[16_384], 2], [[4, 16_384, 1], 5], [[body.byteLength], 1]] as const) {
+    const out: Buffer[] = [];
+    for await (const message of grpcMessages(batches([...sizes], perBatch), 1 << 20)) out.push(Buffer.from(message));
+    t.strictSame(out, messages, `pieces of ${sizes.join(", ")}, ${perBatch} to a batch`);
+  }
+});
+
 t.test("a message inside one chunk is a view of it, not a copy", async (t) => {
   const chunk = grpcFrame(Buffer.from("in place"));
   for await (const message of grpcMessages(pieces(chunk, [chunk.byteLength]), 100)) t.equal(message.buffer, chunk.buffer);

@@ -3,19 +3,7 @@ import t from "tap";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { WriteRequestSchema } from "../../src/gen/google/bytestream/bytestream_pb.js";
 import { splitWriteRequest } from "../../src/server/write-request-parts.js";
-import { Rng } from "../helpers/fuzz-inputs.js";
-
-/** `bytes` cut into parts at `rng`'s choice of places. */
-function cut(bytes: Buffer, rng: Rng): Buffer[] {
-  const parts: Buffer[] = [];
-  let at = 0;
-  while (at < bytes.byteLength) {
-    const size = 1 + rng.int(rng.chance(0.3) ? 8 : 4096);
-    parts.push(bytes.subarray(at, at + size));
-    at += size;
-  }
-  return parts;
-}
+import { cutIntoParts as cut, Rng } from "../helpers/fuzz-inputs.js";
 
 /** What a decoded request says, data included, in a comparable form. */
 const facts = (request: { resourceName: string; writeOffset: bigint; finishWrite: boolean }, data: Uint8Array) => ({

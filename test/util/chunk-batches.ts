@@ -1,7 +1,7 @@
 // Tests for src/util/chunk-batches.ts: every chunk, as it arrived, in order, with the stream paused while a batch waits.
 import { PassThrough } from "node:stream";
 import t from "tap";
-import { chunkBatches, streamChunks } from "../../src/util/chunk-batches.js";
+import { chunkBatches, streamBatches } from "../../src/util/chunk-batches.js";
 
 t.test("chunks come through as the same buffers, in order, and the stream is paused at the high-water mark", async (t) => {
   const stream = new PassThrough();
@@ -32,18 +32,18 @@ t.test("an error of the stream ends the batches with it", async (t) => {
   await t.rejects(batches.next(), { message: "broken" });
 });
 
-t.test("streamChunks: the chunks one by one, unmerged; a close before the end is an error", async (t) => {
+t.test("streamBatches: the chunks unmerged; a close before the end is an error", async (t) => {
   const stream = new PassThrough();
   const sent = [Buffer.from("a"), Buffer.from("bc"), Buffer.from("def")];
   for (const chunk of sent) stream.write(chunk);
   stream.end();
   const received: Buffer[] = [];
-  for await (const chunk of streamChunks(stream, 1024)) received.push(chunk);
+  for await (const batch of streamBatches(stream, 1024)) received.push(...batch);
   t.strictSame(received.map(String), ["a", "bc", "def"], "each chunk as written");
 
   const cut = new PassThrough();
   cut.write(Buffer.from("x"));
-  const chunks = streamChunks(cut, 1024);
+  const chunks = streamBatches(cut, 1024);
   t.equal(String((await chunks.next()).value), "x");
   cut.destroy();
   await t.rejects(chunks.next(), { code: "ERR_STREAM_PREMATURE_CLOSE" }, "closed without an end");
