@@ -78,8 +78,13 @@ export async function receiveIntoPartial(
         wrongData = new ConnectError(`upload of ${digest.hash}/${digest.sizeBytes}: received more than ${digest.sizeBytes} bytes`, Code.InvalidArgument);
         throw wrongData;
       }
-      await writeChunk(file, chunk, position);
-      for (const piece of piecesOf(chunk)) hash.update(piece);
+      // The thread pool writes the chunk while this thread hashes it: both only read its bytes.
+      const written = writeChunk(file, chunk, position);
+      try {
+        for (const piece of piecesOf(chunk)) hash.update(piece);
+      } finally {
+        await written;
+      }
       position += length;
     }
     try {
