@@ -1,5 +1,5 @@
 // Runs the command under bwrap, forwards signals to it, and reports how it ended.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, unlinkSync } from "node:fs";
 import { ExitStatus, ToolError } from "../run/tool-error.js";
 import { buildBwrapArgs, type SandboxSpec } from "./bwrap-args.js";
@@ -31,7 +31,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<number> {
   const args = buildBwrapArgs({ ...options.spec, statusFd: STATUS_FD });
   const statusFd = openSync(options.statusPath, "wx", 0o600);
   try {
-    let child;
+    let child: ChildProcess;
     try {
       child = spawn(bwrap, args, { stdio: ["inherit", "inherit", "inherit", statusFd], env: options.env });
     } finally {
@@ -60,7 +60,12 @@ export async function launchSandbox(options: LaunchOptions): Promise<number> {
 
 /** Sends `signal` to the command: the children of bwrap's sandbox init, or bwrap itself before that. */
 function forwardSignal(bwrapPid: number | undefined, statusPath: string, signal: NodeJS.Signals): void {
-  const { childPid } = readBwrapStatus(statusPath);
+  let childPid: number | undefined;
+  try {
+    childPid = readBwrapStatus(statusPath).childPid;
+  } catch {
+    // Unreadable: bwrap itself gets the signal, as before the sandbox is set up.
+  }
   const targets = childPid !== undefined ? childPids(childPid) : [];
   if (targets.length === 0 && bwrapPid !== undefined) targets.push(bwrapPid);
   for (const pid of targets) {
