@@ -8,7 +8,10 @@ const { Script } = require("node:vm");
 const DIST = join(__dirname, "..", "dist");
 /** The run path, which the launcher starts. */
 const MAIN_BUNDLE = "bst-cas-run.cjs";
-/** The parts loaded on demand (src/on-demand.ts): a bundle asks for another as `require("./<name>")`. */
+/**
+ * The bundles loaded so far, by file name. A bundle asks for another as `require("./<name>")`:
+ * the run path asks so for the parts it loads on demand (src/on-demand.ts).
+ */
 const loaded = new Map();
 
 /**
