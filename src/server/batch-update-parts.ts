@@ -5,7 +5,7 @@ import {
   BatchUpdateBlobsRequestSchema,
   type BatchUpdateBlobsRequest,
 } from "../gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
-import { splitField } from "./message-parts.js";
+import { joinParts, splitField } from "./message-parts.js";
 
 /** BatchUpdateBlobsRequest.requests: one blob each. */
 const REQUESTS_FIELD = 2;
@@ -23,10 +23,7 @@ export function decodeBatchUpdateParts(parts: readonly Buffer[]): BatchUpdateBlo
   if (split === undefined) return undefined;
   try {
     const request = fromBinary(BatchUpdateBlobsRequestSchema, split.otherFields);
-    for (const views of split.occurrences) {
-      const entry = views.length === 1 ? (views[0] as Buffer) : Buffer.concat(views);
-      request.requests.push(fromBinary(BatchUpdateBlobsRequest_RequestSchema, entry));
-    }
+    for (const views of split.occurrences) request.requests.push(fromBinary(BatchUpdateBlobsRequest_RequestSchema, joinParts(views)));
     return request;
   } catch {
     return undefined;

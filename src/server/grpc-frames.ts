@@ -1,5 +1,6 @@
 // gRPC length-prefixed messages: cut out of a body (as views of the DATA chunks they lie in), and framed by hand around blob data.
 import { Code, ConnectError } from "@connectrpc/connect";
+import { joinParts } from "./message-parts.js";
 
 /** The bytes received and not yet taken, as the chunks they arrived in. */
 class ByteQueue {
@@ -64,7 +65,7 @@ class ByteQueue {
  * straddles DATA chunks); the errors of {@link grpcMessageParts}.
  */
 export async function* grpcMessages(body: AsyncIterable<Buffer | readonly Buffer[]>, maxMessageBytes: number): AsyncGenerator<Buffer, void, undefined> {
-  for await (const parts of grpcMessageParts(body, maxMessageBytes)) yield parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+  for await (const parts of grpcMessageParts(body, maxMessageBytes)) yield joinParts(parts);
 }
 
 /**

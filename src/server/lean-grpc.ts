@@ -11,6 +11,7 @@ import { receivedWhole, receiveWrite, type ReceivedWrite } from "./bytestream-wr
 import { framedDataHeader, grpcFrame, grpcMessageParts, grpcMessages, ReadResponseFrameCounter } from "./grpc-frames.js";
 import { decodeBatchUpdateParts } from "./batch-update-parts.js";
 import { serveLeanCall, type LeanCall } from "./lean-call.js";
+import { joinParts } from "./message-parts.js";
 import type { CallObserver } from "./observe/call-record.js";
 import { backendForCall, REQUEST_METADATA_HEADER } from "./request-metadata.js";
 import type { ServerContext } from "./server-context.js";
@@ -95,7 +96,7 @@ function decodeUnaryRequest(schema: DescMessage, parts: Buffer[]): MessageShape<
     const request = decodeBatchUpdateParts(parts);
     if (request !== undefined) return request;
   }
-  return decode(schema, parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts));
+  return decode(schema, joinParts(parts));
 }
 
 async function serveUnary(route: UnaryRoute, call: LeanCall, request: Http2ServerRequest, readMaxBytes: number): Promise<void> {
@@ -171,7 +172,7 @@ function decodeWriteRequest(parts: readonly Buffer[]): ReceivedWrite {
       }
     }
   }
-  return receivedWhole(decode(WriteRequestSchema, parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts)));
+  return receivedWhole(decode(WriteRequestSchema, joinParts(parts)));
 }
 
 /** The gRPC length prefix and the `data` field header of a ReadResponse holding `dataBytes` bytes. */

@@ -5,6 +5,11 @@ const FIXED64 = 1;
 const LENGTH_DELIMITED = 2;
 const FIXED32 = 5;
 
+/** The bytes of `parts` in one buffer: the only part itself when there is one, else a copy of them all. */
+export function joinParts(parts: readonly Buffer[]): Buffer {
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+}
+
 /** A message split in two: the encoding of every field but one, and that field's occurrences as views of the message's parts. */
 export interface SplitMessage {
   /** The other fields, copied as they are encoded (to be decoded as usual). */
