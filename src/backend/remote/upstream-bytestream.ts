@@ -31,10 +31,7 @@ export async function* readFromUpstream(
   range: { readonly offset: number; readonly limit: number },
   scope: UpstreamCallScope,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  async function* chunks(): AsyncGenerator<Buffer> {
-    for await (const batch of readFramesFromUpstream(open, resourceName, range, scope)) yield* batch;
-  }
-  for await (const message of grpcMessages(chunks(), MAX_ANSWER_MESSAGE_BYTES)) {
+  for await (const message of grpcMessages(readFramesFromUpstream(open, resourceName, range, scope), MAX_ANSWER_MESSAGE_BYTES)) {
     const { data } = decodeAnswer(() => fromBinary(ReadResponseSchema, message));
     if (data.byteLength > 0) yield data;
   }
