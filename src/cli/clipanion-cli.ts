@@ -79,8 +79,7 @@ export async function runCli(argv: readonly string[]): Promise<void> {
   } catch (error) {
     const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
     process.stderr.write(`bst-cas-run: ${message} (see bst-cas-run --help)\n`);
-    process.exitCode = ExitStatus.toolFailure;
-    process.exitCode = clientUsageStatus(argv) ?? process.exitCode;
+    process.exitCode = clientUsageStatus(argv) ?? ExitStatus.toolFailure;
     return;
   }
   process.exitCode = await cli.run(command, Cli.defaultContext);
