@@ -16,6 +16,11 @@ import type { ServerContext } from "./server-context.js";
 
 /** HTTP/2 flow-control window: large enough to keep one stream near disk speed, small enough to bound memory (measured: 8 MiB keeps a 2 GiB transfer under 140 MiB RSS). */
 const WINDOW_BYTES = 8 * 1024 * 1024;
+/**
+ * Largest frame a client may send (HTTP/2 SETTINGS_MAX_FRAME_SIZE). The default, 16 KiB, has a
+ * gRPC client cut an upload into 32,768 DATA frames per 512 MiB, each parsed on its own.
+ */
+const MAX_FRAME_BYTES = 1024 * 1024;
 /** Largest request message read: a 4 MiB batch plus its framing. */
 const READ_MAX_BYTES = 4 * 1024 * 1024 + 1024 * 1024;
 
@@ -74,7 +79,7 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
     connectHandler(request, response);
   };
   const handler = options.requiredToken !== undefined ? requireBearerToken(options.requiredToken, dispatch) : dispatch;
-  const settings = { initialWindowSize: WINDOW_BYTES };
+  const settings = { initialWindowSize: WINDOW_BYTES, maxFrameSize: MAX_FRAME_BYTES };
   const listen = options.listen;
   const http2Server: Http2Server | Http2SecureServer =
     listen.kind !== "tls"

@@ -48,7 +48,7 @@ t.test("the socket is private to its owner", async (t) => {
   t.ok(Buffer.byteLength(served.socketPath) < 107, "a path short enough for sun_path");
 });
 
-t.test("HTTP/2 sessions on the socket get the server's large flow-control windows", async (t) => {
+t.test("HTTP/2 sessions on the socket get the server's large flow-control windows and frames", async (t) => {
   const served = await startInProcessServer(t);
   const session = rawSession(served.socketPath);
   t.teardown(() => session.destroy());
@@ -57,6 +57,7 @@ t.test("HTTP/2 sessions on the socket get the server's large flow-control window
   // The connection window is raised by a WINDOW_UPDATE once the session starts.
   await new Promise((resolve) => setTimeout(resolve, 200));
   t.equal(session.state.remoteWindowSize, 8 * 1024 * 1024, "per connection");
+  t.equal(session.remoteSettings.maxFrameSize, 1024 * 1024, "frames of up to 1 MiB, not 16 KiB");
 });
 
 t.test("the Connect protocol with JSON", async (t) => {
