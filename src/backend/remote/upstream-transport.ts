@@ -5,7 +5,6 @@ import { Code, ConnectError, type Interceptor, type Transport } from "@connectrp
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { REQUEST_METADATA_HEADER } from "../../server/request-metadata.js";
 import type { OpenUpstreamCall } from "./upstream-call.js";
-import { mergingSocket } from "./merging-socket.js";
 import type { RemoteAddress } from "./remote-url.js";
 
 /** TLS material and credentials for the upstream, already read from their files. */
@@ -23,8 +22,6 @@ export interface UpstreamCredentials {
 const PING_INTERVAL_MS = 30_000;
 const PING_TIMEOUT_MS = 10_000;
 const WINDOW_BYTES = 16 * 1024 * 1024;
-/** Largest frame the upstream may send us (HTTP/2 SETTINGS_MAX_FRAME_SIZE; 16 KiB by default). */
-const MAX_FRAME_BYTES = 1024 * 1024;
 /** Largest message a Connect client on this connection reads: a full batch plus framing. */
 const READ_MAX_BYTES = 5 * 1024 * 1024;
 
@@ -52,22 +49,19 @@ export interface UpstreamTransport {
  * made on the first call, kept alive with pings, and made again after it is lost.
  */
 export function createUpstreamTransport(address: RemoteAddress, credentials: UpstreamCredentials): UpstreamTransport {
-  const nodeOptions: SecureClientSessionOptions = { settings: { initialWindowSize: WINDOW_BYTES, maxFrameSize: MAX_FRAME_BYTES } };
+  const nodeOptions: SecureClientSessionOptions = { settings: { initialWindowSize: WINDOW_BYTES } };
   let baseUrl: string;
   if (address.kind === "unix") {
     baseUrl = "http://localhost";
-    nodeOptions.createConnection = () => mergingSocket(connectSocket(address.path));
+    nodeOptions.createConnection = () => connectSocket(address.path);
   } else {
     const host = address.host.includes(":") ? `[${address.host}]` : address.host;
     baseUrl = `${address.tls ? "https" : "http"}://${host}:${address.port}`;
     if (credentials.serverCert !== undefined) nodeOptions.ca = credentials.serverCert;
     if (credentials.clientCert !== undefined) nodeOptions.cert = credentials.clientCert;
     if (credentials.clientKey !== undefined) nodeOptions.key = credentials.clientKey;
-    // Plain TCP gets merged DATA frames as UNIX sockets do; over TLS, Node makes the connection
-    // itself (ALPN, server name, certificate checks) and its 16 KiB frames stay.
-    if (!address.tls) nodeOptions.createConnection = () => mergingSocket(connectSocket({ host: address.host, port: address.port, noDelay: true }));
   }
-  const sessionManager = new UpstreamSessionManager(baseUrl, { pingIntervalMs: PING_INTERVAL_MS, pingTimeoutMs: PING_TIMEOUT_MS }, nodeOptions);
+  const sessionManager = new WideWindowSessionManager(baseUrl, { pingIntervalMs: PING_INTERVAL_MS, pingTimeoutMs: PING_TIMEOUT_MS }, nodeOptions);
   const fixedHeaders: OutgoingHttpHeaders = {
     "content-type": "application/grpc",
     te: "trailers",
@@ -111,22 +105,16 @@ export function createUpstreamTransport(address: RemoteAddress, credentials: Ups
  * stream windows: HTTP/2 has no setting for the connection window, which stays at 64 KiB until a
  * WINDOW_UPDATE raises it, and that caps every download from the upstream whatever the streams'
  * windows say.
- *
- * It also listens to each session's errors to the end. They reach the calls through their
- * streams; but connect-node stops listening once it drops a session, and a session over
- * {@link mergingSocket} is set up before its socket has connected, so a failed connect is
- * reported after the session was handed out, and would otherwise go unheard.
  */
-class UpstreamSessionManager extends Http2SessionManager {
-  readonly #seen = new WeakSet<Http2Session>();
+class WideWindowSessionManager extends Http2SessionManager {
+  readonly #widened = new WeakSet<Http2Session>();
 
   override async request(...args: Parameters<Http2SessionManager["request"]>): Promise<ClientHttp2Stream> {
     const stream = await super.request(...args);
     const session = stream.session;
-    if (session !== undefined && !this.#seen.has(session)) {
-      this.#seen.add(session);
-      session.on("error", () => undefined);
-      if (!session.destroyed) session.setLocalWindowSize(WINDOW_BYTES);
+    if (session !== undefined && !this.#widened.has(session) && !session.destroyed) {
+      this.#widened.add(session);
+      session.setLocalWindowSize(WINDOW_BYTES);
     }
     return stream;
   }
