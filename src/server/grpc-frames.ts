@@ -18,7 +18,7 @@ class ByteQueue {
   }
 
   /** The next `count` bytes (at most `length`), as views of the chunks they lie in. */
-  takeParts(count: number): Buffer[] {
+  take(count: number): Buffer[] {
     this.#length -= count;
     const parts: Buffer[] = [];
     let left = count;
@@ -34,29 +34,6 @@ class ByteQueue {
       left -= chunk.byteLength;
     }
     return parts;
-  }
-
-  /** The next `count` bytes (at most `length`): a view of one chunk when they lie in it, else one copy. */
-  take(count: number): Buffer {
-    this.#length -= count;
-    const head = this.#chunks[0];
-    if (count === 0 || head === undefined) return Buffer.alloc(0);
-    if (head.byteLength >= count) {
-      if (head.byteLength === count) this.#chunks.shift();
-      else this.#chunks[0] = head.subarray(count);
-      return head.subarray(0, count);
-    }
-    const out = Buffer.allocUnsafe(count);
-    let filled = 0;
-    while (filled < count) {
-      const chunk = this.#chunks[0] as Buffer;
-      const part = Math.min(chunk.byteLength, count - filled);
-      chunk.copy(out, filled, 0, part);
-      filled += part;
-      if (part === chunk.byteLength) this.#chunks.shift();
-      else this.#chunks[0] = chunk.subarray(part);
-    }
-    return out;
   }
 }
 
@@ -84,7 +61,7 @@ export async function* grpcMessageParts(body: AsyncIterable<Buffer | readonly Bu
     for (;;) {
       if (need === undefined) {
         if (queue.length < 5) break;
-        const prefix = queue.take(5);
+        const prefix = joinParts(queue.take(5));
         if (prefix[0] !== 0) throw new ConnectError("received compressed message, but this server accepts no compression", Code.Internal);
         need = prefix.readUInt32BE(1);
         if (need > maxMessageBytes) {
@@ -92,7 +69,7 @@ export async function* grpcMessageParts(body: AsyncIterable<Buffer | readonly Bu
         }
       }
       if (queue.length < need) break;
-      const message = queue.takeParts(need);
+      const message = queue.take(need);
       need = undefined;
       yield message;
     }
