@@ -1,6 +1,6 @@
 // The embedded store: SHA-256 blobs and action results in files under one directory.
 import { createHash } from "node:crypto";
-import { createReadStream, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdir, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
@@ -119,14 +119,15 @@ export class LocalStore implements Backend, ResumableUploads {
       if (digest.hash === EMPTY_BLOB_DIGEST.hash) return;
       throw notFound(digest);
     }
-    if (!(await this.hasBlob(digest))) throw notFound(digest);
     const limit = options.limit ?? 0;
     const end = limit > 0 ? Math.min(digest.sizeBytes, offset + limit) : digest.sizeBytes;
-    if (end === offset) return;
     if (digest.sizeBytes <= SMALL_BLOB_BYTES) {
-      yield this.#readSmall(digest).subarray(offset, end);
+      const data = await this.#readSmall(digest);
+      if (end > offset) yield data.subarray(offset, end);
       return;
     }
+    if (!(await this.hasBlob(digest))) throw notFound(digest);
+    if (end === offset) return;
     const stream = createReadStream(blobPath(this.layout, digest), {
       start: offset,
       end: end - 1,
@@ -184,16 +185,36 @@ export class LocalStore implements Backend, ResumableUploads {
     }
   }
 
-  /** A small blob's bytes, read whole and synchronously; NOT_FOUND when the file is gone or is not the blob's size. */
-  #readSmall(digest: BlobDigest): Buffer {
-    let data: Buffer;
+  /**
+   * A small blob's bytes, read whole with synchronous calls on one open file (no lookup by path
+   * first), and counted as a use, as {@link hasBlob} counts one; NOT_FOUND when the file is gone or
+   * is not the blob's size.
+   */
+  async #readSmall(digest: BlobDigest): Promise<Buffer> {
+    const path = blobPath(this.layout, digest);
+    let fd: number;
     try {
-      data = readFileSync(blobPath(this.layout, digest));
+      fd = openSync(path, "r");
     } catch (error) {
       if (isErrno(error, "ENOENT")) throw notFound(digest);
       throw error;
     }
-    if (data.byteLength !== digest.sizeBytes) throw notFound(digest);
+    const data = Buffer.allocUnsafe(digest.sizeBytes);
+    let mtimeMs: number;
+    try {
+      const info = fstatSync(fd);
+      if (info.size !== digest.sizeBytes) throw notFound(digest);
+      mtimeMs = info.mtimeMs;
+      for (let filled = 0; filled < data.byteLength; ) {
+        const read = readSync(fd, data, filled, data.byteLength - filled, filled);
+        if (read === 0) throw notFound(digest);
+        filled += read;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    this.#protect(digest);
+    await touchIfStale(path, mtimeMs, this.touchIntervalMs);
     return data;
   }
 

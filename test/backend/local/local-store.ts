@@ -1,6 +1,6 @@
 // Tests for src/backend/local/local-store.ts (with store-layout, atomic-file, verified-writer): blobs and action results on disk.
 import { createHash } from "node:crypto";
-import { readdir, readFile, rm, stat } from "node:fs/promises";
+import { readdir, readFile, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import t from "tap";
 import { create, equals, toBinary } from "@bufbuild/protobuf";
@@ -104,6 +104,36 @@ t.test("readBlob failures", async (t) => {
     t.equal(await codeOf(collect(store.readBlob(c.digest, options))), c.code, c.name);
   }
   t.equal((await collect(store.readBlob(EMPTY_BLOB_DIGEST, { signal }))).length, 0, "the empty blob reads as nothing");
+});
+
+t.test("readBlob of a stored hash under another size is NOT_FOUND, small or large", async (t) => {
+  const store = await fresh(t.testdir());
+  const large = Buffer.alloc(200 * 1024, 7);
+  for (const data of [HELLO, large]) {
+    const digest = digestOf(data);
+    await store.writeBlob(digest, [data], signal);
+    for (const sizeBytes of [digest.sizeBytes - 1, digest.sizeBytes + 1]) {
+      t.equal(await codeOf(collect(store.readBlob({ hash: digest.hash, sizeBytes }, { signal }))), Code.NotFound, `${data.byteLength} bytes stored, ${sizeBytes} asked`);
+    }
+    t.ok((await collect(store.readBlob(digest, { signal }))).equals(data), "the right size still reads");
+  }
+});
+
+t.test("reading a blob counts as a use: its mtime moves to now once stale", async (t) => {
+  const store = await openLocalStore(join(t.testdir(), "store"), { touchIntervalMs: 60_000 });
+  const large = Buffer.alloc(200 * 1024, 9);
+  const longAgo = Date.now() / 1000 - 3600;
+  for (const data of [HELLO, large]) {
+    const digest = digestOf(data);
+    await store.writeBlob(digest, [data], signal);
+    const file = blobPath(store.layout, digest);
+    await utimes(file, longAgo, longAgo);
+    await collect(store.readBlob(digest, { signal, offset: 1, limit: 2 }));
+    t.ok((await stat(file)).mtimeMs > Date.now() - 60_000, `${data.byteLength} bytes: read an hour after its last use, touched`);
+    const touched = (await stat(file)).mtimeMs;
+    await collect(store.readBlob(digest, { signal }));
+    t.equal((await stat(file)).mtimeMs, touched, `${data.byteLength} bytes: read again within the interval, left alone`);
+  }
 });
 
 t.test("hasBlob and findMissingBlobs", async (t) => {
