@@ -46,12 +46,13 @@ const REQUESTS = {
   miss: ["/build.bazel.remote.execution.v2.ActionCache/GetActionResult", field(2, DIGEST)],
 };
 
-/** One unary call on `session`; resolves with its latency in ms and its grpc-status. */
+/** One unary call on `session`; resolves with its latency in ms and its grpc-status (from the trailers, or the headers of a trailers-only answer). */
 function call(session, [path, message]) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
     let status;
+    stream.on("response", (headers) => (status = headers["grpc-status"]));
     stream.on("data", () => {});
     stream.on("trailers", (trailers) => (status = trailers["grpc-status"]));
     stream.on("error", reject);
@@ -70,16 +71,26 @@ async function freshConnectionCall(socket, request) {
   }
 }
 
-/** Runs `once(server)` RUNS times per server, rotating the order, after a tenth as many untimed; prints the figures. */
-async function measure(title, servers, once) {
-  for (let round = 0; round < Math.ceil(RUNS / 10); round++) for (const server of servers) await once(server);
+/**
+ * Runs `once(server)` RUNS times per server, rotating the order, after a tenth as many untimed;
+ * prints the figures. Every call must end with the grpc-status `expected` names for its server
+ * (the bare server answers OK to everything).
+ */
+async function measure(title, servers, expected, once) {
+  const checked = async (server) => {
+    const outcome = await once(server);
+    const want = server.name === "bare" ? "0" : expected;
+    if (outcome.status !== want) throw new Error(`${title}: ${server.name} answered grpc-status ${outcome.status}, not ${want}`);
+    return outcome;
+  };
+  for (let round = 0; round < Math.ceil(RUNS / 10); round++) for (const server of servers) await checked(server);
   const latencies = new Map(servers.map((server) => [server, []]));
   const cpuBefore = new Map();
   for (const server of servers) cpuBefore.set(server, await cpuSeconds(server.pid));
   for (let round = 0; round < RUNS; round++) {
     for (let index = 0; index < servers.length; index++) {
       const server = servers[(index + round) % servers.length];
-      latencies.get(server).push((await once(server)).ms);
+      latencies.get(server).push((await checked(server)).ms);
     }
   }
   await new Promise((resolve) => setTimeout(resolve, 100));
@@ -114,9 +125,9 @@ async function main() {
       const stored = await call(server.session, REQUESTS.update);
       if (stored.status !== "0") throw new Error(`${server.name}: BatchUpdateBlobs answered grpc-status ${stored.status}`);
     }
-    await measure("fresh connection, one GetCapabilities", servers, (server) => freshConnectionCall(server.socket, REQUESTS.capabilities));
-    await measure("one connection, BatchReadBlobs of 1 KiB", servers, (server) => call(server.session, REQUESTS.read));
-    await measure("one connection, GetActionResult that misses", servers, (server) => call(server.session, REQUESTS.miss));
+    await measure("fresh connection, one GetCapabilities", servers, "0", (server) => freshConnectionCall(server.socket, REQUESTS.capabilities));
+    await measure("one connection, BatchReadBlobs of 1 KiB", servers, "0", (server) => call(server.session, REQUESTS.read));
+    await measure("one connection, GetActionResult that misses", servers, "5", (server) => call(server.session, REQUESTS.miss));
     for (const server of servers) server.session.close();
   } finally {
     await services.stopAll();

@@ -1,0 +1,25 @@
+// bench/per-call.mjs at a handful of calls: every case measured on casd, serve and the bare node:http2 server, each call answered as expected.
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import t from "tap";
+import { sidRoot } from "../helpers/peers.js";
+
+const TOOL = fileURLToPath(new URL("../../bench/per-call.mjs", import.meta.url));
+const CASES = ["fresh connection, one GetCapabilities", "one connection, BatchReadBlobs of 1 KiB", "one connection, GetActionResult that misses"];
+
+t.test("per-call prints latency and CPU for every case and server", async (t) => {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "NODE_OPTIONS" && !name.startsWith("_TAPJS")));
+  const result = await execa(process.execPath, [TOOL], {
+    env: { ...env, BENCH_ROOT: await sidRoot(), PER_CALL_RUNS: "5" },
+    extendEnv: false,
+    reject: false,
+    timeout: 120_000,
+  });
+  t.equal(result.exitCode, 0, `the tool succeeds: ${String(result.stderr).slice(-2000)}`);
+  const sections = String(result.stdout).trim().split("\n\n");
+  t.strictSame(sections.map((section) => section.split("\n")[0]), CASES.map((title) => `${title} (5 calls each)`), "every case, in order");
+  for (const section of sections) {
+    const servers = section.split("\n").slice(1).filter(Boolean).map((line) => /^ {2}(\w+) +median [0-9.]+ ms \(p25-p75 [0-9.]+-[0-9.]+\), server CPU [0-9.]+ ms per call$/.exec(line)?.[1]);
+    t.strictSame(servers, ["casd", "serve", "bare"], `${section.split(" (")[0]}: a figure for each server`);
+  }
+});
