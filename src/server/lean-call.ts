@@ -77,17 +77,30 @@ export async function serveLeanCall(
     clearTimeout(timer);
     response.off("close", onClose);
   }
-  if (!response.destroyed && !response.writableEnded) {
-    startResponse();
-    response.addTrailers({
-      "grpc-status": String(outcome?.code ?? 0),
-      ...(outcome !== undefined ? { "grpc-message": encodeGrpcMessage(outcome.rawMessage) } : {}),
-    });
-    response.end();
-  }
+  if (!response.destroyed && !response.writableEnded) endWithStatus(response, outcome);
   // What the client did not send stays unread: drop it so the stream can close.
   if (!request.readableEnded) request.resume();
   meter?.finish(outcome);
+}
+
+/**
+ * Ends the response with the call's status: in trailers after the answer, or, for a failure before
+ * any answer, in gRPC's trailers-only form, one HEADERS frame in one write (Node sends trailers
+ * from a setImmediate, a write and an event-loop turn after the rest).
+ */
+function endWithStatus(response: Http2ServerResponse, outcome: ConnectError | undefined): void {
+  const status = {
+    "grpc-status": String(outcome?.code ?? 0),
+    ...(outcome !== undefined ? { "grpc-message": encodeGrpcMessage(outcome.rawMessage) } : {}),
+  };
+  if (outcome !== undefined && !response.headersSent) {
+    const { stream } = response;
+    if (!stream.destroyed && !stream.closed) stream.respond({ ":status": 200, "content-type": "application/grpc", ...status }, { endStream: true });
+    return;
+  }
+  if (!response.headersSent) response.writeHead(200, { "content-type": "application/grpc" });
+  response.addTrailers(status);
+  response.end();
 }
 
 /** gRPC's `grpc-timeout` header (e.g. `10S`, `500m`) in milliseconds; undefined when absent or malformed. */

@@ -1,6 +1,12 @@
-// Tests for src/server/lean-call.ts: the grpc-timeout header (the rest is exercised through test/server/lean-bytestream.ts).
+// Tests for src/server/lean-call.ts: the grpc-timeout header and how the status is sent (the rest is exercised through test/server/lean-grpc.ts).
+import type { IncomingHttpHeaders } from "node:http2";
 import t from "tap";
+import { create, toBinary } from "@bufbuild/protobuf";
+import grpc from "@grpc/grpc-js";
+import { GetActionResultRequestSchema } from "../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { grpcTimeoutMs } from "../../src/server/lean-call.js";
+import { startInProcessServer } from "../helpers/in-process-server.js";
+import { frame, rawSession } from "../helpers/raw-grpc.js";
 
 t.test("grpc-timeout in every unit, and nothing for a malformed one", async (t) => {
   t.equal(grpcTimeoutMs("2H"), 7_200_000);
@@ -10,4 +16,36 @@ t.test("grpc-timeout in every unit, and nothing for a malformed one", async (t) 
   t.equal(grpcTimeoutMs("5000u"), 5);
   t.equal(grpcTimeoutMs("1000000n"), 1);
   for (const bad of [undefined, "", "10", "S", "123456789S", "1.5S", "-1S", ["1S"]]) t.equal(grpcTimeoutMs(bad), undefined, JSON.stringify(bad));
+});
+
+t.test("the status: in trailers after an answer, alone in the headers (trailers-only) for a failure before one", async (t) => {
+  const served = await startInProcessServer(t);
+  const session = rawSession(served.socketPath);
+  t.teardown(() => void session.close());
+  /** One call's headers and trailers as they arrived. */
+  const exchange = (path: string, message: Uint8Array) =>
+    new Promise<{ headers: IncomingHttpHeaders; trailers: IncomingHttpHeaders | undefined; body: Buffer }>((resolve, reject) => {
+      const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
+      let headers: IncomingHttpHeaders = {};
+      let trailers: IncomingHttpHeaders | undefined;
+      const chunks: Buffer[] = [];
+      stream.on("response", (received) => (headers = received));
+      stream.on("trailers", (received) => (trailers = received));
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("error", reject);
+      stream.on("close", () => resolve({ headers, trailers, body: Buffer.concat(chunks) }));
+      stream.end(frame(message));
+    });
+  const missing = { hash: "0".repeat(64), sizeBytes: 1n };
+
+  const miss = await exchange("/build.bazel.remote.execution.v2.ActionCache/GetActionResult", toBinary(GetActionResultRequestSchema, create(GetActionResultRequestSchema, { actionDigest: missing })));
+  t.equal(miss.headers["grpc-status"], String(grpc.status.NOT_FOUND), "a miss: NOT_FOUND in the headers");
+  t.match(miss.headers["grpc-message"], /no action result/, "with its message");
+  t.equal(miss.trailers, undefined, "and no trailers");
+  t.equal(miss.body.byteLength, 0, "and no message");
+
+  const answered = await exchange("/build.bazel.remote.execution.v2.Capabilities/GetCapabilities", new Uint8Array(0));
+  t.equal(answered.headers["grpc-status"], undefined, "an answer: no status in the headers");
+  t.equal(answered.trailers?.["grpc-status"], "0", "OK in the trailers");
+  t.ok(answered.body.byteLength > 5, "after the answer's message");
 });
