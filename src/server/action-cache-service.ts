@@ -1,13 +1,13 @@
 // ActionCache: GetActionResult always, UpdateActionResult only when the policy allows it.
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { ActionCache, ActionResultSchema } from "../gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { checkDigestFunction, formatDigest, parseDigest } from "../policy/digest.js";
 import { checkInstanceName } from "../policy/instance-name.js";
 import { backendForCall } from "./request-metadata.js";
 import type { ServerContext } from "./server-context.js";
 import type { ReapiRouter } from "./unary-routes.js";
-import { toConnectError } from "./status-of.js";
+import { StatusError, toConnectError } from "./status-of.js";
 
 /** Registers GetActionResult, and UpdateActionResult when `--action-cache-enable-update` is on. */
 export function registerActionCacheService(router: ReapiRouter, server: ServerContext): void {
@@ -20,9 +20,8 @@ export function registerActionCacheService(router: ReapiRouter, server: ServerCo
     const result = await backendForCall(server.backend, call.requestMetadata).getActionResult(actionDigest, call.signal).catch((error: unknown) => {
       throw toConnectError(error);
     });
-    if (result === undefined) {
-      throw new ConnectError(`no action result for ${formatDigest(actionDigest)}`, Code.NotFound);
-    }
+    // A miss, the commonest answer of a build's first run: a StatusError, not a ConnectError.
+    if (result === undefined) throw new StatusError(Code.NotFound, `no action result for ${formatDigest(actionDigest)}`);
     return result;
   });
 

@@ -5,7 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { CallObserver } from "./observe/call-record.js";
 import { CallMeter } from "./observe/call-meter.js";
 import { encodeGrpcMessage } from "./refusal-handler.js";
-import { toConnectError } from "./status-of.js";
+import { StatusError, toCallStatus, type CallStatus } from "./status-of.js";
 import { firstEvent } from "../util/first-event.js";
 
 /** What a lean method's body gets to work with. */
@@ -40,12 +40,12 @@ export async function serveLeanCall(
   const meter = observe === undefined ? undefined : new CallMeter(method, observe);
   const controller = new AbortController();
   const { signal } = controller;
-  const onClose = () => controller.abort(new ConnectError("the client went away", Code.Canceled));
+  const onClose = () => controller.abort(new StatusError(Code.Canceled, "the client went away"));
   response.once("close", onClose);
   const timeoutHeader = request.headers["grpc-timeout"];
   const deadline = grpcTimeoutMs(timeoutHeader);
   const timer =
-    deadline === undefined ? undefined : setTimeout(() => controller.abort(new ConnectError("the deadline passed", Code.DeadlineExceeded)), deadline);
+    deadline === undefined ? undefined : setTimeout(() => controller.abort(new StatusError(Code.DeadlineExceeded, "the deadline passed")), deadline);
   const startResponse = () => {
     if (!response.headersSent) response.writeHead(200, { "content-type": "application/grpc" });
   };
@@ -65,14 +65,14 @@ export async function serveLeanCall(
       if (!room) await firstEvent(response, ["drain"], signal);
     },
   };
-  let outcome: ConnectError | undefined;
+  let outcome: CallStatus | undefined;
   try {
     if (timeoutHeader !== undefined && deadline === undefined) {
       throw new ConnectError(`protocol error: invalid grpc timeout value: ${String(timeoutHeader)}`, Code.InvalidArgument);
     }
     await work(call);
   } catch (error) {
-    outcome = signal.aborted ? toConnectError(signal.reason) : toConnectError(error);
+    outcome = signal.aborted ? toCallStatus(signal.reason) : toCallStatus(error);
   } finally {
     clearTimeout(timer);
     response.off("close", onClose);
@@ -88,7 +88,7 @@ export async function serveLeanCall(
  * any answer, in gRPC's trailers-only form, one HEADERS frame in one write (Node sends trailers
  * from a setImmediate, a write and an event-loop turn after the rest).
  */
-function endWithStatus(response: Http2ServerResponse, outcome: ConnectError | undefined): void {
+function endWithStatus(response: Http2ServerResponse, outcome: CallStatus | undefined): void {
   const status = {
     "grpc-status": String(outcome?.code ?? 0),
     ...(outcome !== undefined ? { "grpc-message": encodeGrpcMessage(outcome.rawMessage) } : {}),

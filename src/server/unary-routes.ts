@@ -2,6 +2,7 @@
 import type { DescMessage, DescMethodUnary, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { REQUEST_METADATA_HEADER } from "./request-metadata.js";
+import { StatusError, toConnectError } from "./status-of.js";
 
 /** What a unary implementation is told of its call, whichever path serves it. */
 export interface UnaryCall {
@@ -41,9 +42,14 @@ export function createReapiRouter(router: ConnectRouter, routes: Map<string, Una
     rpc: router.rpc.bind(router),
     unary(method, impl) {
       routes.set(`/${method.parent.typeName}/${method.name}`, { method, impl: impl as UnaryRoute["impl"] });
-      router.rpc(method as DescMethodUnary, (request, context) =>
-        (impl as UnaryRoute["impl"])(request, { signal: context.signal, requestMetadata: context.requestHeader.get(REQUEST_METADATA_HEADER) ?? undefined }),
-      );
+      router.rpc(method as DescMethodUnary, async (request, context) => {
+        try {
+          return await (impl as UnaryRoute["impl"])(request, { signal: context.signal, requestMetadata: context.requestHeader.get(REQUEST_METADATA_HEADER) ?? undefined });
+        } catch (error) {
+          // Connect answers a ConnectError's status; anything else would be UNKNOWN.
+          throw error instanceof StatusError ? toConnectError(error) : error;
+        }
+      });
     },
   };
 }
