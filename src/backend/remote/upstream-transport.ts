@@ -97,7 +97,10 @@ export function createUpstreamTransport(address: RemoteAddress, credentials: Ups
       acceptCompression: [],
     });
   };
-  return { openCall, connectTransport, close: () => sessionManager.abort() };
+  // Closed with a plain cancellation: left to build its own, the manager would make a ConnectError,
+  // whose Headers load Node's fetch implementation (about 20 ms) while the run tears down.
+  const closed = Object.assign(new Error(`the connection to ${address.text} was closed`), { code: "ABORT_ERR" });
+  return { openCall, connectTransport, close: () => sessionManager.abort(closed) };
 }
 
 /**

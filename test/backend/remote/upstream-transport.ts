@@ -2,10 +2,17 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Http2Session } from "node:http2";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { execa } from "execa";
 import t from "tap";
-import { Capabilities } from "../../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
+import { Capabilities, DigestFunction_Value, ServerCapabilitiesSchema } from "../../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { createUpstreamTransport } from "../../../src/backend/remote/upstream-transport.js";
 import { callUpstream } from "../../../src/backend/remote/upstream-unary.js";
+import { frame } from "../../helpers/raw-grpc.js";
+
+const BIN = fileURLToPath(new URL("../../../bin/bst-cas-run.cjs", import.meta.url));
+const REPORT_FETCH = fileURLToPath(new URL("../../fixtures/report-fetch-loaded.cjs", import.meta.url));
 
 t.test("the connection window is raised to 16 MiB, not left at HTTP/2's 64 KiB", async (t) => {
   const dir = await mkdtemp("/tmp/bcr-up-");
@@ -33,4 +40,33 @@ t.test("the connection window is raised to 16 MiB, not left at HTTP/2's 64 KiB",
   // Less the 5 bytes of the answer, which are not acknowledged yet.
   const window = sessions[0]?.state.remoteWindowSize ?? 0;
   t.ok(window > 16 * 1024 * 1024 - 1024, `the upstream may send about 16 MiB before our acknowledgement (${window} bytes)`);
+});
+
+t.test("a run that closes its upstream connection loads no fetch implementation", async (t) => {
+  const dir = await mkdtemp("/tmp/bcr-up-");
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, "up.sock");
+  const capabilities = toBinary(ServerCapabilitiesSchema, create(ServerCapabilitiesSchema, { cacheCapabilities: { digestFunctions: [DigestFunction_Value.SHA256] } }));
+  const server = createServer((request, response) => {
+    request.resume();
+    response.writeHead(200, { "content-type": "application/grpc" });
+    response.write(frame(capabilities));
+    response.addTrailers({ "grpc-status": "0" });
+    response.end();
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  t.teardown(() => void server.close());
+
+  // The built tool, around a command, with a reporter preloaded: the upstream is closed as the run ends.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "NODE_OPTIONS" && !name.startsWith("_TAPJS")));
+  const run = await execa(process.execPath, ["--require", REPORT_FETCH, BIN, "--remote", `unix:${path}`, "--", "true"], {
+    env,
+    extendEnv: false,
+    reject: false,
+    cwd: dir,
+    timeout: 60_000,
+  });
+  t.equal(run.exitCode, 0, `bst-cas-run --remote -- true succeeds: ${String(run.stderr)}`);
+  // Closing with a ConnectError as the reason built a fetch Headers: about 20 ms of every such run.
+  t.match(String(run.stderr), /fetch implementation loaded: false/, "and never loads Node's fetch implementation");
 });
