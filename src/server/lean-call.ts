@@ -46,9 +46,6 @@ export async function serveLeanCall(
   const deadline = grpcTimeoutMs(timeoutHeader);
   const timer =
     deadline === undefined ? undefined : setTimeout(() => controller.abort(new StatusError(Code.DeadlineExceeded, "the deadline passed")), deadline);
-  const startResponse = () => {
-    if (!response.headersSent) response.writeHead(200, { "content-type": "application/grpc" });
-  };
   const call: LeanCall = {
     signal,
     noteRequest: (message) => meter?.noteRequest(message),
@@ -56,7 +53,7 @@ export async function serveLeanCall(
     countOut: (bytes) => meter?.countOut(bytes),
     countIn: (bytes) => meter?.countIn(bytes),
     send: async (...parts) => {
-      startResponse();
+      startResponse(response);
       let room = true;
       // Corked, the parts go to HTTP/2 as one gathered write rather than one write each.
       if (parts.length > 1) response.stream.cork();
@@ -98,9 +95,14 @@ function endWithStatus(response: Http2ServerResponse, outcome: CallStatus | unde
     if (!stream.destroyed && !stream.closed) stream.respond({ ":status": 200, "content-type": "application/grpc", ...status }, { endStream: true });
     return;
   }
-  if (!response.headersSent) response.writeHead(200, { "content-type": "application/grpc" });
+  startResponse(response);
   response.addTrailers(status);
   response.end();
+}
+
+/** Sends the response's headers, unless they have been sent. */
+function startResponse(response: Http2ServerResponse): void {
+  if (!response.headersSent) response.writeHead(200, { "content-type": "application/grpc" });
 }
 
 /** gRPC's `grpc-timeout` header (e.g. `10S`, `500m`) in milliseconds; undefined when absent or malformed. */

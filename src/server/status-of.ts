@@ -46,9 +46,14 @@ export function toConnectError(error: unknown): ConnectError {
   return ConnectError.from(error, code ?? Code.Internal);
 }
 
-/** The status `error` stands for: a ConnectError's or a StatusError's own, else {@link toConnectError}'s. */
+/** True when `error` carries its own status: a ConnectError or a StatusError. */
+export function isCallStatus(error: unknown): error is ConnectError | StatusError {
+  return error instanceof ConnectError || error instanceof StatusError;
+}
+
+/** The status `error` stands for: its own ({@link isCallStatus}), else {@link toConnectError}'s. */
 export function toCallStatus(error: unknown): CallStatus {
-  return error instanceof ConnectError || error instanceof StatusError ? error : toConnectError(error);
+  return isCallStatus(error) ? error : toConnectError(error);
 }
 
 /** The error as a `google.rpc.Status` body, for per-item statuses in batch responses. */

@@ -102,8 +102,7 @@ export class LocalStore implements Backend, ResumableUploads {
     const path = blobPath(this.layout, digest);
     const info = statSync(path, { throwIfNoEntry: false });
     if (info === undefined || info.size !== digest.sizeBytes) return false;
-    this.#protect(digest);
-    await touchIfStale(path, info.mtimeMs, this.touchIntervalMs);
+    await this.#noteUse(digest, path, info.mtimeMs);
     return true;
   }
 
@@ -213,9 +212,14 @@ export class LocalStore implements Backend, ResumableUploads {
     } finally {
       closeSync(fd);
     }
+    await this.#noteUse(digest, path, mtimeMs);
+    return data;
+  }
+
+  /** Counts a use of a stored blob: protected from eviction while this store is open, its mtime moved to now once stale. */
+  async #noteUse(digest: BlobDigest, path: string, mtimeMs: number): Promise<void> {
     this.#protect(digest);
     await touchIfStale(path, mtimeMs, this.touchIntervalMs);
-    return data;
   }
 
   /** Creates the `cas/xx` directory of `blobFile` the first time this store writes into it. */

@@ -1,7 +1,7 @@
 // What one call is about and how much it moved, kept while it runs and reported once when it ends: shared by the Connect interceptor and the lean gRPC path.
 import type { Message } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { StatusError } from "../status-of.js";
+import { Code } from "@connectrpc/connect";
+import { isCallStatus } from "../status-of.js";
 import type { CallObserver } from "./call-record.js";
 import { instanceNameOf, payloadBytes, subjectOf } from "./message-facts.js";
 
@@ -49,7 +49,7 @@ export class CallMeter {
       method: this.method,
       ...(this.#instanceName !== undefined ? { instanceName: this.#instanceName } : {}),
       subject: this.#subject,
-      code: error === undefined ? 0 : error instanceof ConnectError || error instanceof StatusError ? error.code : Code.Unknown,
+      code: error === undefined ? 0 : isCallStatus(error) ? error.code : Code.Unknown,
       refused: false,
       bytesIn: this.#bytesIn,
       bytesOut: this.#bytesOut,
