@@ -21,7 +21,7 @@ import type {
 import { withRetry } from "./retry.js";
 import { readFramesFromUpstream, readFromUpstream, writeToUpstream } from "./upstream-bytestream.js";
 import type { OpenUpstreamCall, UpstreamCallScope } from "./upstream-call.js";
-import { callUpstream, callUpstreamFramed } from "./upstream-unary.js";
+import { callUpstream, callUpstreamFramed, callUpstreamUnlessNotFound } from "./upstream-unary.js";
 import { framedBatchUpdateRequest } from "./batch-update-request.js";
 
 /** FindMissingBlobs requests are split into calls of at most this many digests. */
@@ -128,16 +128,9 @@ export class RemoteBackend implements Backend {
   }
 
   async getActionResult(actionDigest: BlobDigest, signal: AbortSignal): Promise<ActionResult | undefined> {
-    try {
-      return await withRetry(
-        () =>
-          callUpstream(this.openCall, ActionCache.method.getActionResult, { instanceName: this.instanceName, actionDigest: toWireDigest(actionDigest) }, this.#scope(signal)),
-        signal,
-      );
-    } catch (error) {
-      if (error instanceof ConnectError && error.code === Code.NotFound) return undefined;
-      throw error;
-    }
+    const request = { instanceName: this.instanceName, actionDigest: toWireDigest(actionDigest) };
+    // A miss is an answer here, not an error: recc asks before every compile.
+    return withRetry(() => callUpstreamUnlessNotFound(this.openCall, ActionCache.method.getActionResult, request, this.#scope(signal)), signal);
   }
 
   async updateActionResult(actionDigest: BlobDigest, result: ActionResult, signal: AbortSignal): Promise<void> {
