@@ -9,7 +9,7 @@ import type { ListenAddress } from "../server/reapi-server.js";
 import { buildServerSettings } from "./build-run-options.js";
 import { reportFailure } from "./report-failure.js";
 import { ServerOptionsCommand } from "./server-options-command.js";
-import { mergeEnvironment } from "./settings.js";
+import { mergeEnvironment, refuseStoreFlagsWithRemote } from "./settings.js";
 
 /** Serves the filtered REAPI on a socket (or TLS port) for sandboxes managed elsewhere. */
 export class ServeCommand extends ServerOptionsCommand {
@@ -39,7 +39,10 @@ export class ServeCommand extends ServerOptionsCommand {
 
   override async execute(): Promise<number> {
     try {
-      const settings = buildServerSettings(mergeEnvironment(this.serverFlags(), process.env), { cwd: process.cwd(), env: process.env });
+      const flags = this.serverFlags();
+      const merged = mergeEnvironment(flags, process.env);
+      refuseStoreFlagsWithRemote(flags, merged);
+      const settings = buildServerSettings(merged, { cwd: process.cwd(), env: process.env });
       const listen = await this.listenAddress();
       const token = this.requireTokenFile === undefined ? undefined : (await readFile(this.requireTokenFile, "utf8")).trim();
       if (token === "") throw new ToolError("--require-token-file holds no token");

@@ -36,3 +36,22 @@ function readVariable(row: OptionRow, text: string): string | boolean | string[]
     }
   }
 }
+
+/** Options that only the embedded store reads: given with an upstream, they would be silently ignored. */
+const EMBEDDED_STORE_KEYS = ["cacheDir", "cacheQuota"] as const;
+
+/**
+ * Refuses an embedded-store option given as a flag when the merged settings name an upstream
+ * (`--remote`, or BST_CAS_RUN_REMOTE): the upstream keeps the blobs, so the flag would have no
+ * effect. The same options set by variable are left alone, as environment that applies only
+ * where it can.
+ */
+export function refuseStoreFlagsWithRemote(flags: RawSettings, merged: RawSettings): void {
+  if (merged.remote === undefined) return;
+  for (const key of EMBEDDED_STORE_KEYS) {
+    if (flags[key] !== undefined) {
+      const flag = OPTION_TABLE.find((row) => row.key === key)?.flag ?? key;
+      throw new ToolError(`${flag} applies to the embedded store; with --remote ${merged.remote} the upstream keeps the blobs`);
+    }
+  }
+}

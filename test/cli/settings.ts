@@ -1,7 +1,7 @@
-// Tests for src/cli/settings.ts: mergeEnvironment reads BST_CAS_RUN_* variables for every option the flags leave unset.
+// Tests for src/cli/settings.ts: mergeEnvironment reads BST_CAS_RUN_* variables for every option the flags leave unset; embedded-store flags are refused beside an upstream.
 import t from "tap";
 import { OPTION_TABLE, type OptionRow, type RawSettings } from "../../src/cli/option-table.js";
-import { mergeEnvironment } from "../../src/cli/settings.js";
+import { mergeEnvironment, refuseStoreFlagsWithRemote } from "../../src/cli/settings.js";
 import { ToolError } from "../../src/run/tool-error.js";
 
 const BOOLEAN_ROWS = OPTION_TABLE.filter((row) => row.kind === "boolean");
@@ -149,4 +149,21 @@ t.test("an empty list from the flags counts as not given", async (t) => {
 
 t.test("an empty string flag counts as given", async (t) => {
   t.strictSame(mergeEnvironment({ instance: "" }, { BST_CAS_RUN_INSTANCE: "main" }), { instance: "" });
+});
+
+t.test("--cache-dir and --cache-quota given as flags are refused beside an upstream; from variables they are left alone", async (t) => {
+  const check = (flags: RawSettings, env: NodeJS.ProcessEnv) => errorOf(() => refuseStoreFlagsWithRemote(flags, mergeEnvironment(flags, env)));
+  for (const [key, flag] of [["cacheDir", "--cache-dir"], ["cacheQuota", "--cache-quota"]] as const) {
+    const withFlag: RawSettings = { ...NO_FLAGS, [key]: "x" };
+    for (const [how, flags, env] of [
+      ["--remote", { ...withFlag, remote: "unix:/up.sock" }, {}],
+      ["BST_CAS_RUN_REMOTE", withFlag, { BST_CAS_RUN_REMOTE: "unix:/up.sock" }],
+    ] as const) {
+      const error = check(flags, env);
+      t.type(error, ToolError, `${flag} with ${how}`);
+      t.equal((error as Error).message, `${flag} applies to the embedded store; with --remote unix:/up.sock the upstream keeps the blobs`);
+    }
+    t.equal(check(withFlag, {}), undefined, `${flag} without an upstream`);
+  }
+  t.equal(check({ ...NO_FLAGS, remote: "unix:/up.sock" }, { BST_CAS_RUN_CACHE_DIR: "/c", BST_CAS_RUN_CACHE_QUOTA: "1G" }), undefined, "the variables beside --remote");
 });

@@ -27,6 +27,16 @@ t.test("user errors", async (t) => {
       env: { ...env, PATH: `${FAKE_BWRAP_DIR}:/usr/bin:/bin` },
       stderr: /bst-cas-run: the sandbox could not be set up \(bwrap exited with status 1\): user namespaces are not available here; where the command is already sandboxed, use --sandbox none$/,
     },
+    {
+      name: "embedded-store flag beside an upstream",
+      args: ["--remote", "unix:/nonexistent/up.sock", "--cache-quota", "1G", "--", "true"],
+      stderr: /^bst-cas-run: --cache-quota applies to the embedded store; with --remote unix:\/nonexistent\/up.sock the upstream keeps the blobs$/,
+    },
+    {
+      name: "the same for serve",
+      args: ["serve", "--socket", join(runtime, "s.sock"), "--remote", "unix:/nonexistent/up.sock", "--cache-dir", join(dir, "cache")],
+      stderr: /^bst-cas-run: --cache-dir applies to the embedded store; with --remote unix:\/nonexistent\/up.sock the upstream keeps the blobs$/,
+    },
     { name: "bad upstream URL", args: ["--remote", "http://example", "--", "true"], stderr: /^bst-cas-run: --remote must be unix:\/path, grpc:\/\/host:port or grpcs:\/\/host:port, got "http:\/\/example"$/ },
   ];
   for (const c of cases) {
