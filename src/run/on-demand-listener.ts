@@ -1,4 +1,4 @@
-// A UNIX socket that listens at once and starts the server behind it when the first client connects.
+// A UNIX socket that listens at once and starts the server behind it when the first client connects, or after a set delay.
 import { chmodSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 
@@ -10,37 +10,54 @@ export interface OnDemandServer {
 
 /** The listening socket. */
 export interface OnDemandListener {
-  /** True once the first connection has started the server. */
+  /** True once the server has been started, by a client or after `startAfterMs`. */
   readonly started: boolean;
   /** Stops listening; closes the server when it was started (waiting for it to start first). */
   close(): Promise<void>;
 }
 
+/** Options for {@link listenOnDemand}. */
+export interface OnDemandOptions {
+  /**
+   * Start the server this long after listening even if no client has come, so that a client
+   * that connects later finds it ready; a listener closed sooner starts nothing.
+   */
+  readonly startAfterMs?: number;
+}
+
 /**
- * Listens on `path` (mode 0600) now, and calls `start` when the first client connects: that
- * connection, and any that arrive while the server starts, wait and are then handed to it. A
- * server that fails to start is reported through `onStartFailure` once, and its clients are
- * disconnected (a REAPI client then works without the cache).
+ * Listens on `path` (mode 0600) now, and calls `start` when the first client connects or
+ * `options.startAfterMs` has passed: a connection that comes while the server starts waits and is
+ * then handed to it. A server that fails to start is reported through `onStartFailure` once, when
+ * a client first needs it, and its clients are disconnected (a REAPI client then works without
+ * the cache).
  */
 export async function listenOnDemand(
   path: string,
   start: () => Promise<OnDemandServer>,
   onStartFailure: (error: unknown) => void,
+  options: OnDemandOptions = {},
 ): Promise<OnDemandListener> {
   let starting: Promise<OnDemandServer | undefined> | undefined;
+  let failure: { readonly error: unknown; reported: boolean } | undefined;
+  const begin = () =>
+    (starting ??= start().then(
+      (server) => server,
+      (error: unknown) => {
+        failure = { error, reported: false };
+        return undefined;
+      },
+    ));
   const waiting = new Set<Socket>();
   const listener = createServer((socket) => {
     socket.on("error", () => socket.destroy());
     waiting.add(socket);
     socket.once("close", () => waiting.delete(socket));
-    starting ??= start().then(
-      (server) => server,
-      (error: unknown) => {
-        onStartFailure(error);
-        return undefined;
-      },
-    );
-    void starting.then((server) => {
+    void begin().then((server) => {
+      if (failure !== undefined && !failure.reported) {
+        failure.reported = true;
+        onStartFailure(failure.error);
+      }
       if (!waiting.delete(socket) || socket.destroyed) return;
       if (server === undefined) socket.destroy();
       else server.accept(socket);
@@ -54,11 +71,14 @@ export async function listenOnDemand(
     });
   });
   chmodSync(path, 0o600);
+  const warmUp = options.startAfterMs === undefined ? undefined : setTimeout(begin, options.startAfterMs);
+  warmUp?.unref();
   return {
     get started() {
       return starting !== undefined;
     },
     close: async () => {
+      clearTimeout(warmUp);
       const closed = new Promise<void>((resolve) => listener.close(() => resolve()));
       for (const socket of waiting) socket.destroy();
       const server = await starting;

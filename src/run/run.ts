@@ -17,6 +17,13 @@ import { ToolError } from "./tool-error.js";
 const SOCKET_NAME = "reapi.sock";
 /** bwrap's status file's name inside the private directory. */
 const STATUS_NAME = "bwrap-status";
+/**
+ * How long the command runs before the embedded store's server is loaded without waiting for a
+ * client: longer than a sandboxed `true` takes, so a command that ends at once never loads it, and
+ * short enough that a client connecting later (recc does after its own start and a preprocessor
+ * run, 150 ms and more) finds it ready instead of waiting for it to load.
+ */
+const START_SERVER_AFTER_MS = 40;
 
 /**
  * Runs `options.command` in the sandbox with the filtering socket, and resolves with its exit
@@ -61,8 +68,9 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
  * The server behind the socket. It starts before the command when something must be checked or
  * watched first (an upstream must answer; calls are logged or counted); otherwise the socket
  * listens at once and the server — most of this program's code, the protocol buffers and HTTP/2
- * among it — is loaded when the first client connects, so that a command that never uses the
- * cache does not wait for it. The cache directory is checked before the command either way.
+ * among it — is loaded when the first client connects or the command has run for
+ * START_SERVER_AFTER_MS, so that a command that never uses the cache does not wait for it. The
+ * cache directory is checked before the command either way.
  */
 async function startSocketServer(options: RunOptions, socketPath: string): Promise<{ close(): Promise<void> }> {
   const { observability } = options;
@@ -84,6 +92,7 @@ async function startSocketServer(options: RunOptions, socketPath: string): Promi
       return { accept: (socket) => running.server.accept(socket), close: () => running.close() };
     },
     (error) => process.stderr.write(`bst-cas-run: the cache is unavailable to the command: ${(error as Error).message}\n`),
+    { startAfterMs: START_SERVER_AFTER_MS },
   );
 }
 

@@ -1,4 +1,4 @@
-// Tests for src/run/on-demand-listener.ts: nothing starts until a client connects; early clients wait and are served; a failed start is reported once.
+// Tests for src/run/on-demand-listener.ts: nothing starts until a client connects or the set delay passes; early clients wait and are served; a failed start is reported once, to a client.
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
@@ -85,5 +85,49 @@ t.test("a server that fails to start is reported once, and its clients are disco
   t.strictSame(await Promise.all([exchange(path, "a"), exchange(path, "b")]), ["", ""], "both connections are dropped");
   t.equal(await exchange(path, "c"), "", "and a later one too");
   t.strictSame(failures, ["store unreadable"], "reported once");
+  await listener.close();
+});
+
+t.test("with startAfterMs the server starts without a client, once, and serves the clients that come", async (t) => {
+  const path = await socketPath(t);
+  let starts = 0;
+  const closed = { count: 0 };
+  const listener = await listenOnDemand(path, async () => (starts++, echoServer(closed)), () => t.fail("no start failure"), { startAfterMs: 20 });
+  t.equal(starts, 0, "not at once");
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.equal(starts, 1, "started once the delay passed, no client having come");
+  t.ok(listener.started);
+  t.strictSame(await Promise.all([exchange(path, "a"), exchange(path, "b")]), ["echo:a", "echo:b"], "clients are served by it");
+  t.equal(starts, 1, "and it is not started again");
+  await listener.close();
+  t.equal(closed.count, 1);
+});
+
+t.test("a listener closed before startAfterMs starts nothing, then or later", async (t) => {
+  const path = await socketPath(t);
+  let starts = 0;
+  const listener = await listenOnDemand(path, async () => (starts++, echoServer({ count: 0 })), () => undefined, { startAfterMs: 30 });
+  await listener.close();
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  t.equal(starts, 0);
+});
+
+t.test("a start after startAfterMs that fails is reported only when a client comes", async (t) => {
+  const path = await socketPath(t);
+  const failures: string[] = [];
+  const listener = await listenOnDemand(
+    path,
+    async () => {
+      throw new Error("store unreadable");
+    },
+    (error) => failures.push((error as Error).message),
+    { startAfterMs: 10 },
+  );
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  t.ok(listener.started, "the start was tried");
+  t.strictSame(failures, [], "a command that never connects hears nothing of it");
+  t.equal(await exchange(path, "a"), "", "a client is disconnected");
+  t.equal(await exchange(path, "b"), "", "and so is the next");
+  t.strictSame(failures, ["store unreadable"], "reported once, when needed");
   await listener.close();
 });

@@ -12,7 +12,7 @@ import { frame, rawGrpcCall, rawSession } from "../helpers/raw-grpc.js";
 import { privateTestDir } from "../helpers/store-server.js";
 
 const BIN = fileURLToPath(new URL("../../bin/bst-cas-run.cjs", import.meta.url));
-const REPORT_FETCH = fileURLToPath(new URL("../fixtures/report-fetch-loaded.cjs", import.meta.url));
+const REPORT_FETCH = fileURLToPath(new URL("../fixtures/report-loaded-modules.cjs", import.meta.url));
 const GET_ACTION_RESULT = "/build.bazel.remote.execution.v2.ActionCache/GetActionResult";
 
 t.test("a StatusError keeps its code and message on both paths; other errors map as before", async (t) => {

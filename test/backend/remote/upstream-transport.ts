@@ -12,7 +12,7 @@ import { callUpstream } from "../../../src/backend/remote/upstream-unary.js";
 import { frame } from "../../helpers/raw-grpc.js";
 
 const BIN = fileURLToPath(new URL("../../../bin/bst-cas-run.cjs", import.meta.url));
-const REPORT_FETCH = fileURLToPath(new URL("../../fixtures/report-fetch-loaded.cjs", import.meta.url));
+const REPORT_FETCH = fileURLToPath(new URL("../../fixtures/report-loaded-modules.cjs", import.meta.url));
 
 t.test("the connection window is raised to 16 MiB, not left at HTTP/2's 64 KiB", async (t) => {
   const dir = await mkdtemp("/tmp/bcr-up-");

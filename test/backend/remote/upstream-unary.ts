@@ -26,7 +26,7 @@ import { frame, rawGrpcCall, rawSession } from "../../helpers/raw-grpc.js";
 import { answer, standIn } from "../../helpers/stand-in-upstream.js";
 
 const BIN = fileURLToPath(new URL("../../../bin/bst-cas-run.cjs", import.meta.url));
-const REPORT_FETCH = fileURLToPath(new URL("../../fixtures/report-fetch-loaded.cjs", import.meta.url));
+const REPORT_FETCH = fileURLToPath(new URL("../../fixtures/report-loaded-modules.cjs", import.meta.url));
 const FIND_MISSING = ContentAddressableStorage.method.findMissingBlobs;
 const HASH = "ab".repeat(32);
 const scope = () => ({ signal: AbortSignal.timeout(10_000) });
