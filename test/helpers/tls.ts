@@ -1,5 +1,6 @@
 // Self-signed certificates made with openssl, and `bst-cas-run serve` started for a test.
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { execa } from "execa";
 import { startTool, type ToolOptions } from "./run-tool.js";
 
@@ -41,14 +42,28 @@ const READY_TIMEOUT_MS = 20_000;
  */
 export async function startServe(t: TestLike, args: readonly string[], options: ToolOptions = {}): Promise<ServeProcess> {
   const child = startTool(["serve", ...args], options);
-  let stderr = "";
   const ended = child.then((result) => ({ exitCode: result.exitCode, stderr: String(result.stderr) }));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     return ended;
   };
   t.teardown(stop);
-  const address = await new Promise<string>((resolve, reject) => {
+  return { address: await untilServing(child), stop };
+}
+
+/** A started `serve` process, as execa gives it: its stderr, and how it ends. */
+export interface StartingServe extends PromiseLike<{ readonly exitCode?: number | undefined; readonly stderr?: unknown }> {
+  readonly stderr: Readable | null;
+}
+
+/**
+ * Resolves with the address a starting `bst-cas-run serve` prints (`bst-cas-run: serving on
+ * ADDRESS`), once it listens: its socket file appears a moment earlier, when connections are still
+ * refused. Rejects with its stderr if it ends or stays silent first.
+ */
+export function untilServing(child: StartingServe): Promise<string> {
+  let stderr = "";
+  return new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve printed no address within ${READY_TIMEOUT_MS} ms: ${stderr}`)), READY_TIMEOUT_MS);
     child.stderr?.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
@@ -58,10 +73,9 @@ export async function startServe(t: TestLike, args: readonly string[], options: 
         resolve(match[1] as string);
       }
     });
-    void ended.then((result) => {
+    void child.then((result) => {
       clearTimeout(timer);
-      reject(new Error(`serve ended (${result.exitCode}) before serving: ${result.stderr}`));
+      reject(new Error(`serve ended (${result.exitCode}) before serving: ${String(result.stderr)}`));
     });
   });
-  return { address, stop };
 }

@@ -1,5 +1,5 @@
 // SIGKILL of a serving bst-cas-run in the middle of 50 uploads, at random points: no partial or wrong blob, ever.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { readdir, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +8,7 @@ import { execa } from "execa";
 import { openLocalStore } from "../../src/backend/local/local-store.js";
 import { runTool, startTool } from "../helpers/run-tool.js";
 import { blobOf, digestOf, privateTestDir } from "../helpers/store-server.js";
+import { untilServing } from "../helpers/tls.js";
 
 const STORE_CLIENT = fileURLToPath(new URL("../fixtures/store-client.mjs", import.meta.url));
 const KIB = 1024;
@@ -37,7 +38,7 @@ t.test(`SIGKILL during ${UPLOADS} uploads, ${ROUNDS} times at random points`, as
   for (let round = 0; round < ROUNDS; round++) {
     const socket = join(socketDir, `s${round}.sock`);
     const server = startTool(["serve", "--socket", socket, "--cache-dir", cacheDir], { env, cwd: dir });
-    await waitFor(() => existsSync(socket), "the server's socket");
+    await untilServing(server);
     const client = execa(process.execPath, [STORE_CLIENT, "crash-upload", `crash-${round}`, String(UPLOADS)], {
       env: { ...env, REAPI_SOCKET: socket },
       extendEnv: false,

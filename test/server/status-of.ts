@@ -1,5 +1,4 @@
 // Tests for src/server/status-of.ts: statuses from errors, and a cache miss that never builds a ConnectError (whose Headers load Node's fetch implementation).
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { create, toBinary } from "@bufbuild/protobuf";
@@ -9,6 +8,7 @@ import t from "tap";
 import { GetActionResultRequestSchema } from "../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { StatusError, statusOf, toCallStatus, toConnectError } from "../../src/server/status-of.js";
 import { frame, rawGrpcCall, rawSession } from "../helpers/raw-grpc.js";
+import { untilServing } from "../helpers/tls.js";
 import { privateTestDir } from "../helpers/store-server.js";
 
 const BIN = fileURLToPath(new URL("../../bin/bst-cas-run.cjs", import.meta.url));
@@ -41,10 +41,7 @@ t.test("a fresh serve answers a cache miss without loading Node's fetch implemen
       reject: false,
       timeout: 60_000,
     });
-    for (const deadline = Date.now() + 30_000; !existsSync(socket); ) {
-      if (Date.now() > deadline || server.exitCode !== null) throw new Error(`serve did not start: ${String((await server).stderr)}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await untilServing(server);
     const session = rawSession(socket);
     const codes: number[] = [];
     for (const payload of payloads) codes.push((await rawGrpcCall(session, GET_ACTION_RESULT, payload)).code);

@@ -1,5 +1,4 @@
 // Tests for src/backend/remote/upstream-unary.ts (and RemoteBackend's request metadata and cache misses) against a stand-in upstream on node:http2.
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http2";
 import { join } from "node:path";
@@ -23,6 +22,7 @@ import { callUpstream, callUpstreamUnlessNotFound } from "../../../src/backend/r
 import { grpcFrame, grpcMessages } from "../../../src/server/grpc-frames.js";
 import { REQUEST_METADATA_HEADER } from "../../../src/server/request-metadata.js";
 import { frame, rawGrpcCall, rawSession } from "../../helpers/raw-grpc.js";
+import { untilServing } from "../../helpers/tls.js";
 import { answer, standIn } from "../../helpers/stand-in-upstream.js";
 
 const BIN = fileURLToPath(new URL("../../../bin/bst-cas-run.cjs", import.meta.url));
@@ -184,10 +184,7 @@ t.test("serve --remote passes on a cache miss without loading Node's fetch imple
     reject: false,
     timeout: 60_000,
   });
-  for (const deadline = Date.now() + 30_000; !existsSync(socket); ) {
-    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`serve did not start: ${String((await server).stderr)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await untilServing(server);
   const session = rawSession(socket);
   const request = frame(toBinary(GetActionResultRequestSchema, create(GetActionResultRequestSchema, { actionDigest: { hash: HASH, sizeBytes: 3n } })));
   const codes = [];
