@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import t, { type Test } from "tap";
+import { runReporting } from "../helpers/module-report.js";
 import { processesMentioning, REPO_ROOT, runClient, runTool, startTool } from "../helpers/run-tool.js";
 
 /**
@@ -165,17 +165,9 @@ async function listTree(dir: string): Promise<string[]> {
 
 t.test("the embedded store's server loads while a command runs, before any client connects", async (t) => {
   const { runtime, env, cwd } = freshRun(t);
-  const report = join(REPO_ROOT, "test", "fixtures", "report-loaded-modules.cjs");
-  // Built by hand rather than with runTool: the reporter goes on node's own command line.
-  const run = await execa(process.execPath, ["--require", report, join(REPO_ROOT, "bin", "bst-cas-run.cjs"), "--sandbox", "none", "--", "sleep", "0.5"], {
-    env,
-    extendEnv: false,
-    reject: false,
-    cwd,
-    timeout: 60_000,
-  });
-  t.equal(run.exitCode, 0, String(run.stderr));
+  const run = await runReporting(["--sandbox", "none", "--", "sleep", "0.5"], cwd, env);
+  t.equal(run.exitCode, 0, run.stderr);
   // The server (and so node:http2) was loaded though nothing connected: a client would have found it ready.
-  t.match(String(run.stderr), /node:http2 loaded: true/);
+  t.equal(run.http2Loaded, true);
   await assertCleanedUp(t, runtime);
 });

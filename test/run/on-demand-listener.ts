@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import t, { type Test } from "tap";
-import { listenOnDemand, type OnDemandServer } from "../../src/run/on-demand-listener.js";
+import { listenOnDemand, type OnDemandOptions, type OnDemandServer } from "../../src/run/on-demand-listener.js";
 
 async function socketPath(t: Test): Promise<string> {
   const dir = await mkdtemp("/tmp/bcr-od-");
@@ -22,6 +22,18 @@ function echoServer(closed: { count: number }): OnDemandServer {
       closed.count++;
     },
   };
+}
+
+/** A listener whose server never starts ("store unreadable"), each failure reported into `failures`. */
+function listenFailing(path: string, failures: string[], options?: OnDemandOptions) {
+  return listenOnDemand(
+    path,
+    async () => {
+      throw new Error("store unreadable");
+    },
+    (error) => failures.push((error as Error).message),
+    options,
+  );
 }
 
 /** Connects, sends `text`, and resolves with all that comes back ("" when the connection is dropped). */
@@ -75,13 +87,7 @@ t.test("closing a listener nobody used starts nothing", async (t) => {
 t.test("a server that fails to start is reported once, and its clients are disconnected", async (t) => {
   const path = await socketPath(t);
   const failures: string[] = [];
-  const listener = await listenOnDemand(
-    path,
-    async () => {
-      throw new Error("store unreadable");
-    },
-    (error) => failures.push((error as Error).message),
-  );
+  const listener = await listenFailing(path, failures);
   t.strictSame(await Promise.all([exchange(path, "a"), exchange(path, "b")]), ["", ""], "both connections are dropped");
   t.equal(await exchange(path, "c"), "", "and a later one too");
   t.strictSame(failures, ["store unreadable"], "reported once");
@@ -115,14 +121,7 @@ t.test("a listener closed before startAfterMs starts nothing, then or later", as
 t.test("a start after startAfterMs that fails is reported only when a client comes", async (t) => {
   const path = await socketPath(t);
   const failures: string[] = [];
-  const listener = await listenOnDemand(
-    path,
-    async () => {
-      throw new Error("store unreadable");
-    },
-    (error) => failures.push((error as Error).message),
-    { startAfterMs: 10 },
-  );
+  const listener = await listenFailing(path, failures, { startAfterMs: 10 });
   await new Promise((resolve) => setTimeout(resolve, 60));
   t.ok(listener.started, "the start was tried");
   t.strictSame(failures, [], "a command that never connects hears nothing of it");

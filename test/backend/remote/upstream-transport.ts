@@ -2,17 +2,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Http2Session } from "node:http2";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { create, toBinary } from "@bufbuild/protobuf";
-import { execa } from "execa";
 import t from "tap";
-import { Capabilities, DigestFunction_Value, ServerCapabilitiesSchema } from "../../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
+import { Capabilities } from "../../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { createUpstreamTransport } from "../../../src/backend/remote/upstream-transport.js";
 import { callUpstream } from "../../../src/backend/remote/upstream-unary.js";
-import { frame } from "../../helpers/raw-grpc.js";
-
-const BIN = fileURLToPath(new URL("../../../bin/bst-cas-run.cjs", import.meta.url));
-const REPORT_FETCH = fileURLToPath(new URL("../../fixtures/report-loaded-modules.cjs", import.meta.url));
+import { runReporting } from "../../helpers/module-report.js";
+import { answer, SHA256_CAPABILITIES, standInSocket } from "../../helpers/stand-in-upstream.js";
 
 t.test("the connection window is raised to 16 MiB, not left at HTTP/2's 64 KiB", async (t) => {
   const dir = await mkdtemp("/tmp/bcr-up-");
@@ -43,30 +38,11 @@ t.test("the connection window is raised to 16 MiB, not left at HTTP/2's 64 KiB",
 });
 
 t.test("a run that closes its upstream connection loads no fetch implementation", async (t) => {
-  const dir = await mkdtemp("/tmp/bcr-up-");
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const path = join(dir, "up.sock");
-  const capabilities = toBinary(ServerCapabilitiesSchema, create(ServerCapabilitiesSchema, { cacheCapabilities: { digestFunctions: [DigestFunction_Value.SHA256] } }));
-  const server = createServer((request, response) => {
-    request.resume();
-    response.writeHead(200, { "content-type": "application/grpc" });
-    response.write(frame(capabilities));
-    response.addTrailers({ "grpc-status": "0" });
-    response.end();
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  t.teardown(() => void server.close());
+  const { path, dir } = await standInSocket(t, (request, response) => (request.resume(), answer(response, 0, [SHA256_CAPABILITIES])));
 
   // The built tool, around a command, with a reporter preloaded: the upstream is closed as the run ends.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "NODE_OPTIONS" && !name.startsWith("_TAPJS")));
-  const run = await execa(process.execPath, ["--require", REPORT_FETCH, BIN, "--remote", `unix:${path}`, "--", "true"], {
-    env,
-    extendEnv: false,
-    reject: false,
-    cwd: dir,
-    timeout: 60_000,
-  });
-  t.equal(run.exitCode, 0, `bst-cas-run --remote -- true succeeds: ${String(run.stderr)}`);
+  const run = await runReporting(["--remote", `unix:${path}`, "--", "true"], dir);
+  t.equal(run.exitCode, 0, `bst-cas-run --remote -- true succeeds: ${run.stderr}`);
   // Closing with a ConnectError as the reason built a fetch Headers: about 20 ms of every such run.
-  t.match(String(run.stderr), /fetch implementation loaded: false/, "and never loads Node's fetch implementation");
+  t.equal(run.fetchLoaded, false, "and never loads Node's fetch implementation");
 });

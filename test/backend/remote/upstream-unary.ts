@@ -1,32 +1,24 @@
 // Tests for src/backend/remote/upstream-unary.ts (and RemoteBackend's request metadata and cache misses) against a stand-in upstream on node:http2.
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:http2";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import t from "tap";
-import { execa } from "execa";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   ActionCache,
   ActionResultSchema,
   ContentAddressableStorage,
-  DigestFunction_Value,
   FindMissingBlobsRequestSchema,
   FindMissingBlobsResponseSchema,
   GetActionResultRequestSchema,
-  ServerCapabilitiesSchema,
 } from "../../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { RemoteBackend } from "../../../src/backend/remote/remote-backend.js";
 import { callUpstream, callUpstreamUnlessNotFound } from "../../../src/backend/remote/upstream-unary.js";
 import { grpcFrame, grpcMessages } from "../../../src/server/grpc-frames.js";
 import { REQUEST_METADATA_HEADER } from "../../../src/server/request-metadata.js";
-import { frame, rawGrpcCall, rawSession } from "../../helpers/raw-grpc.js";
-import { untilServing } from "../../helpers/tls.js";
-import { answer, standIn } from "../../helpers/stand-in-upstream.js";
+import { callReportingServe } from "../../helpers/module-report.js";
+import { frame } from "../../helpers/raw-grpc.js";
+import { answer, SHA256_CAPABILITIES, standIn, standInSocket } from "../../helpers/stand-in-upstream.js";
 
-const BIN = fileURLToPath(new URL("../../../bin/bst-cas-run.cjs", import.meta.url));
-const REPORT_FETCH = fileURLToPath(new URL("../../fixtures/report-loaded-modules.cjs", import.meta.url));
 const FIND_MISSING = ContentAddressableStorage.method.findMissingBlobs;
 const HASH = "ab".repeat(32);
 const scope = () => ({ signal: AbortSignal.timeout(10_000) });
@@ -163,36 +155,16 @@ t.test("callUpstreamUnlessNotFound: NOT_FOUND is no answer, OK the answer, any o
 });
 
 t.test("serve --remote passes on a cache miss without loading Node's fetch implementation", async (t) => {
-  const dir = await mkdtemp("/tmp/bcr-unf-");
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const upstreamPath = join(dir, "up.sock");
-  const capabilities = toBinary(ServerCapabilitiesSchema, create(ServerCapabilitiesSchema, { cacheCapabilities: { digestFunctions: [DigestFunction_Value.SHA256] } }));
-  const upstream = createServer((request, response) => {
+  const upstream = await standInSocket(t, (request, response) => {
     request.resume();
-    if (request.url.endsWith("/GetCapabilities")) return answer(response, 0, [capabilities]);
+    if (request.url.endsWith("/GetCapabilities")) return answer(response, 0, [SHA256_CAPABILITIES]);
     response.writeHead(200, { "content-type": "application/grpc", "grpc-status": String(Code.NotFound) });
     response.end();
   });
-  await new Promise<void>((resolve) => upstream.listen(upstreamPath, resolve));
-  t.teardown(() => void upstream.close());
-
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "NODE_OPTIONS" && !name.startsWith("_TAPJS")));
-  const socket = join(dir, "serve.sock");
-  const server = execa(process.execPath, ["--require", REPORT_FETCH, BIN, "serve", "--socket", socket, "--remote", `unix:${upstreamPath}`], {
-    env,
-    extendEnv: false,
-    reject: false,
-    timeout: 60_000,
-  });
-  await untilServing(server);
-  const session = rawSession(socket);
   const request = frame(toBinary(GetActionResultRequestSchema, create(GetActionResultRequestSchema, { actionDigest: { hash: HASH, sizeBytes: 3n } })));
-  const codes = [];
-  for (let call = 0; call < 2; call++) codes.push((await rawGrpcCall(session, "/build.bazel.remote.execution.v2.ActionCache/GetActionResult", request)).code);
-  session.close();
-  server.kill("SIGTERM");
-  const { stderr } = await server;
+  const path = "/build.bazel.remote.execution.v2.ActionCache/GetActionResult";
+  const { codes, fetchLoaded } = await callReportingServe(join(upstream.dir, "serve.sock"), ["--remote", `unix:${upstream.path}`], [[path, request], [path, request]]);
   t.strictSame(codes, [Code.NotFound, Code.NotFound], "the client sees NOT_FOUND, twice");
   // A ConnectError for the upstream's miss built a fetch Headers: undici, loaded once per server.
-  t.match(String(stderr), /fetch implementation loaded: false/, "and the miss never loads Node's fetch implementation");
+  t.equal(fetchLoaded, false, "and the miss never loads Node's fetch implementation");
 });
