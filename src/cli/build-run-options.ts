@@ -6,7 +6,7 @@ import type { RemoteOptions } from "../backend/remote/open-remote-backend.js";
 import type { RunOptions, SandboxKind, ServerSettings } from "../run/run-options.js";
 import { ToolError } from "../run/tool-error.js";
 import type { Mount } from "../sandbox/bwrap-args.js";
-import type { RawSettings } from "./option-table.js";
+import { flagOf, type RawSettings } from "./option-table.js";
 import { parseSize } from "./parse-size.js";
 import { checkSocketPath } from "./validate.js";
 
@@ -32,7 +32,7 @@ export function buildRunOptions(settings: RawSettings, command: readonly string[
       return Array.isArray(value) ? value.length > 0 : value !== undefined;
     });
     if (shaping.length > 0 || settings.shareNet === true) {
-      throw new ToolError(`--sandbox none cannot be combined with sandbox options (${[...shaping, ...(settings.shareNet ? ["shareNet"] : [])].map(flagOf).join(", ")})`);
+      throw new ToolError(`--sandbox none cannot be combined with sandbox options (${[...shaping, ...(settings.shareNet ? (["shareNet"] as const) : [])].map(flagOf).join(", ")})`);
     }
   }
   const mounts: Mount[] = [
@@ -172,8 +172,4 @@ function parseId(flag: string, value: string | undefined): number | undefined {
 
 function checkVariableName(flag: string, name: string): void {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ToolError(`${flag}: ${JSON.stringify(name)} is not a variable name`);
-}
-
-function flagOf(key: string): string {
-  return `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
 }

@@ -85,3 +85,10 @@ export const OPTION_TABLE: readonly OptionRow[] = [
   { key: "statsJson", flag: "--stats-json", env: "BST_CAS_RUN_STATS_JSON", kind: "string", arg: "FILE", defaultText: "", description: "write the call summary as JSON to FILE at exit" },
   { key: "clearenv", flag: "--clearenv", env: "BST_CAS_RUN_CLEARENV", kind: "boolean", defaultText: "off", description: "start the command with an empty environment but a minimal PATH (and the recc variables)" },
 ];
+
+/** The flag that sets `key`, as the table names it. */
+export function flagOf(key: keyof RawSettings): string {
+  const row = OPTION_TABLE.find((candidate) => candidate.key === key);
+  if (row === undefined) throw new Error(`no option sets ${key}`);
+  return row.flag;
+}

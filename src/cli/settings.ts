@@ -1,6 +1,6 @@
 // Merges flags with BST_CAS_RUN_* variables: flags win, variables fill what flags leave unset.
 import { ToolError } from "../run/tool-error.js";
-import { OPTION_TABLE, type OptionRow, type RawSettings } from "./option-table.js";
+import { flagOf, OPTION_TABLE, type OptionRow, type RawSettings } from "./option-table.js";
 
 const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
 const FALSE_WORDS = new Set(["", "0", "false", "no", "off"]);
@@ -50,8 +50,7 @@ export function refuseStoreFlagsWithRemote(flags: RawSettings, merged: RawSettin
   if (merged.remote === undefined) return;
   for (const key of EMBEDDED_STORE_KEYS) {
     if (flags[key] !== undefined) {
-      const flag = OPTION_TABLE.find((row) => row.key === key)?.flag ?? key;
-      throw new ToolError(`${flag} applies to the embedded store; with --remote ${merged.remote} the upstream keeps the blobs`);
+      throw new ToolError(`${flagOf(key)} applies to the embedded store; with --remote ${merged.remote} the upstream keeps the blobs`);
     }
   }
 }
