@@ -17,7 +17,7 @@ export type OpenUpstreamCall = (path: string, scope: UpstreamCallScope) => Promi
 export const MAX_ANSWER_MESSAGE_BYTES = 5 * 1024 * 1024;
 
 /** What the upstream answered a call with. */
-export interface CallStatus {
+export interface UpstreamStatus {
   readonly code: Code | 0;
   readonly message: string;
 }
@@ -39,7 +39,7 @@ export function brokenStream(error: unknown, signal: AbortSignal): unknown {
 }
 
 /** The status in the answer's trailers (or headers, for a trailers-only answer), once the stream has closed. */
-export function statusOf(stream: ClientHttp2Stream, signal: AbortSignal): Promise<CallStatus> {
+export function statusOf(stream: ClientHttp2Stream, signal: AbortSignal): Promise<UpstreamStatus> {
   return new Promise((resolve) => {
     let headers: IncomingHttpHeaders | undefined;
     let trailers: IncomingHttpHeaders | undefined;
@@ -64,7 +64,7 @@ export function statusOf(stream: ClientHttp2Stream, signal: AbortSignal): Promis
 }
 
 /** Throws the upstream's status as a ConnectError unless it is OK. */
-export function throwUnlessOk(status: CallStatus): void {
+export function throwUnlessOk(status: UpstreamStatus): void {
   if (status.code !== 0) throw new ConnectError(status.message, status.code);
 }
 

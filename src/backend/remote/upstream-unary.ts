@@ -4,7 +4,7 @@ import { create, fromBinary, toBinary, type DescMessage, type DescMethodUnary, t
 import { Code, ConnectError } from "@connectrpc/connect";
 import { grpcFrame } from "../../server/grpc-frames.js";
 import { piecesOf, type BlobChunk } from "../blob-chunk.js";
-import { answerMessages, decodeAnswer, statusOf, throwUnlessOk, type CallStatus, type OpenUpstreamCall, type UpstreamCallScope } from "./upstream-call.js";
+import { answerMessages, decodeAnswer, statusOf, throwUnlessOk, type OpenUpstreamCall, type UpstreamCallScope, type UpstreamStatus } from "./upstream-call.js";
 
 /**
  * Calls `method` on the upstream with `request` and resolves with its answer. The upstream's
@@ -54,7 +54,7 @@ async function exchange<I extends DescMessage, O extends DescMessage>(
   method: DescMethodUnary<I, O>,
   framedRequest: BlobChunk,
   scope: UpstreamCallScope,
-): Promise<{ answer: MessageShape<O> | undefined; status: CallStatus }> {
+): Promise<{ answer: MessageShape<O> | undefined; status: UpstreamStatus }> {
   const { signal } = scope;
   const stream = await open(`/${method.parent.typeName}/${method.name}`, scope);
   const status = statusOf(stream, signal);
@@ -76,7 +76,7 @@ async function exchange<I extends DescMessage, O extends DescMessage>(
 }
 
 /** The answer of a call that ended OK; the upstream's status thrown otherwise, and INTERNAL for an OK without a message. */
-function answerOf<O extends DescMessage>(method: DescMethodUnary<DescMessage, O>, answer: MessageShape<O> | undefined, status: CallStatus): MessageShape<O> {
+function answerOf<O extends DescMessage>(method: DescMethodUnary<DescMessage, O>, answer: MessageShape<O> | undefined, status: UpstreamStatus): MessageShape<O> {
   throwUnlessOk(status);
   if (answer === undefined) throw new ConnectError(`the upstream answered ${method.name} without a message`, Code.Internal);
   return answer;
