@@ -3,12 +3,13 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import t from "tap";
 import { sidRoot } from "../helpers/peers.js";
+import { untappedEnv } from "../helpers/run-tool.js";
 
 const TOOL = fileURLToPath(new URL("../../bench/per-call.mjs", import.meta.url));
 const CASES = ["fresh connection, one GetCapabilities", "one connection, BatchReadBlobs of 1 KiB", "one connection, GetActionResult that misses"];
 
 t.test("per-call prints latency and CPU for every case and server", async (t) => {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "NODE_OPTIONS" && !name.startsWith("_TAPJS")));
+  const env = untappedEnv();
   const result = await execa(process.execPath, [TOOL], {
     env: { ...env, BENCH_ROOT: await sidRoot(), PER_CALL_RUNS: "5" },
     extendEnv: false,

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import t from "tap";
 import { sidRoot } from "../helpers/peers.js";
+import { untappedEnv } from "../helpers/run-tool.js";
 
 const HARNESS = fileURLToPath(new URL("../../bench/run.mjs", import.meta.url));
 
@@ -42,7 +43,7 @@ t.test("bench --scale=smoke measures every figure beside its anchor", async (t) 
   const root = await sidRoot();
   const out = join(t.testdir(), "BENCHMARKS.md");
   // Without tap's NODE_OPTIONS and _TAPJS_* variables, which every measured node child would inherit.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== "NODE_OPTIONS" && !name.startsWith("_TAPJS")));
+  const env = untappedEnv();
   const result = await execa(process.execPath, [HARNESS, "--scale=smoke"], {
     env: { ...env, BENCH_OUT: out, BENCH_ROOT: root },
     extendEnv: false,

@@ -2,7 +2,7 @@
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { rawGrpcCall, rawSession } from "./raw-grpc.js";
-import { BIN } from "./run-tool.js";
+import { BIN, untappedEnv } from "./run-tool.js";
 import { untilServing } from "./tls.js";
 
 const REPORTER = fileURLToPath(new URL("../fixtures/report-loaded-modules.cjs", import.meta.url));
@@ -16,7 +16,7 @@ export interface ModuleReport {
 
 /** Runs `bst-cas-run args...` to its end with the reporter preloaded, in `cwd`, without tap's additions to the environment. */
 export async function runReporting(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<ModuleReport & { exitCode: number | undefined }> {
-  const run = await execa(process.execPath, ["--require", REPORTER, BIN, ...args], { env: untapped(env), extendEnv: false, reject: false, cwd, timeout: 60_000 });
+  const run = await execa(process.execPath, ["--require", REPORTER, BIN, ...args], { env: untappedEnv(env), extendEnv: false, reject: false, cwd, timeout: 60_000 });
   return { exitCode: run.exitCode, ...reportIn(String(run.stderr)) };
 }
 
@@ -27,7 +27,7 @@ export async function runReporting(args: readonly string[], cwd: string, env: No
  */
 export async function callReportingServe(socket: string, args: readonly string[], calls: ReadonlyArray<readonly [string, Buffer]>): Promise<ModuleReport & { codes: number[] }> {
   const server = execa(process.execPath, ["--require", REPORTER, BIN, "serve", "--socket", socket, ...args], {
-    env: untapped(process.env),
+    env: untappedEnv(),
     extendEnv: false,
     reject: false,
     timeout: 60_000,
@@ -39,11 +39,6 @@ export async function callReportingServe(socket: string, args: readonly string[]
   session.close();
   server.kill("SIGTERM");
   return { codes, ...reportIn(String((await server).stderr)) };
-}
-
-/** `env` less what tap adds for its own children (NODE_OPTIONS, _TAPJS_*). */
-function untapped(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => name !== "NODE_OPTIONS" && !name.startsWith("_TAPJS")));
 }
 
 function reportIn(stderr: string): ModuleReport {

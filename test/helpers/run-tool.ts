@@ -23,6 +23,11 @@ export interface ToolOptions {
  */
 const WITHOUT_TAP_ENV = 'for name in $(/usr/bin/env | /bin/sed -n "s/^\\(_TAPJS[A-Za-z0-9_]*\\)=.*/\\1/p"); do unset "$name"; done; unset NODE_OPTIONS; exec "$@"';
 
+/** `env` less what tap adds for its own children (NODE_OPTIONS, _TAPJS_* variables): for a node child started directly, not through {@link startTool}. */
+export function untappedEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => name !== "NODE_OPTIONS" && !name.startsWith("_TAPJS")));
+}
+
 /** Starts `bst-cas-run args...`, for tests that signal or feed the running tool. */
 export function startTool(args: readonly string[], options: ToolOptions = {}) {
   return execa("/bin/sh", ["-c", WITHOUT_TAP_ENV, "sh", process.execPath, BIN, ...args], {
