@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { chooseScale } from "./lib/config.mjs";
 import { sha256File, writeRandomFile, writeRandomTree } from "./lib/data.mjs";
 import { describeMachine, loadNow } from "./lib/machine.mjs";
-import { seconds, size, throughput } from "./lib/format.mjs";
+import { ratio, seconds, size, throughput } from "./lib/format.mjs";
 import { memoryOf, Services, timed, withCpu } from "./lib/procs.mjs";
 import { renderReport } from "./lib/report.mjs";
 import { pairedRatios, summarize } from "./lib/stats.mjs";
@@ -152,16 +152,18 @@ async function main() {
     await writeFile(join(dirs.recc, "hello.c"), HELLO_C);
 
     const casd = await services.startCasd(root, sock, dirs.casdCache);
-    const sockets = { straight: join(sock, "casd.sock"), emb: join(sock, "emb.sock"), proxy: join(sock, "proxy.sock"), relay: join(sock, "relay.sock") };
+    const sockets = { straight: join(sock, "casd.sock"), emb: join(sock, "emb.sock"), proxy: join(sock, "proxy.sock"), relay: join(sock, "relay.sock"), nodeRelay: join(sock, "node-relay.sock") };
     const emb = await services.startServe(BIN, sockets.emb, ["--cache-dir", dirs.embStore, "--action-cache-enable-update"]);
     const proxy = await services.startServe(BIN, sockets.proxy, ["--remote", `unix:${sockets.straight}`]);
     const relay = await services.startRelay(sockets.relay, sockets.straight);
+    const nodeRelay = await services.startNodeRelay(sockets.nodeRelay, sockets.straight);
     // Whose CPU time counts for each path: the servers a call goes through.
     const pids = {
       emb: { serve: emb.pid },
       proxy: { serve: proxy.pid, casd: casd.pid },
       straight: { casd: casd.pid },
       relay: { socat: relay.pid, casd: casd.pid },
+      nodeRelay: { node: nodeRelay.pid, casd: casd.pid },
     };
     const ctx = { root, sockets, dirs, services, results, pids };
 
@@ -171,6 +173,8 @@ async function main() {
     await section(results, "tree", () => smallBlobs(ctx));
     await services.stopAll();
     await section(results, "rss", () => peakRss(ctx));
+    // Reference rows (no goal of their own) come after the goal rows, which so keep their numbers.
+    results.rows.sort((a, b) => Number(a.reference === true) - Number(b.reference === true));
   } finally {
     await services.stopAll();
     if (process.env.BENCH_KEEP !== "1") {
@@ -358,7 +362,7 @@ async function reccHits({ root, sockets, dirs, results, pids }) {
 // Rows 4-5: one big blob up (casupload) and down (casdownload), fresh content every run.
 async function transfers({ root, sockets, dirs, results, pids }) {
   const bytes = scale.bigBytes;
-  const ids = ["emb", "proxy", "straight", "relay"];
+  const ids = ["emb", "proxy", "straight", "relay", "nodeRelay"];
   const transfer = async (id, seed, verify) => {
     const file = join(dirs.src, "big.bin");
     const digest = await writeRandomFile(file, verify ? Math.min(bytes, 32 * 1024 * 1024) : bytes, seed);
@@ -389,7 +393,7 @@ async function transfers({ root, sockets, dirs, results, pids }) {
     commands: [
       `bwrap <shape> casupload --remote=unix:/run/reapi.sock big.bin (the file in a tmpfs bound at /src)`,
       `bwrap <shape> casdownload --remote=unix:/run/reapi.sock --destination-dir=/tmp/out --file-digest=HASH/SIZE (/tmp is the sandbox's tmpfs)`,
-      "with /run/reapi.sock: warm `serve` embedded, warm `serve --remote` to casd, casd straight, and `socat -b 131072 UNIX-LISTEN:relay.sock,fork UNIX-CONNECT:casd.sock`",
+      "with /run/reapi.sock: warm `serve` embedded, warm `serve --remote` to casd, casd straight, `socat -b 131072 UNIX-LISTEN:relay.sock,fork UNIX-CONNECT:casd.sock`, and `node bench/lib/node-byte-relay.mjs node-relay.sock casd.sock` (each connection piped to casd, both ways, with nothing parsed)",
       "`sync` (untimed) before each upload; each download reads the blob its upload just stored",
       "server CPU: mean user + system seconds per run of the processes named (10 ms ticks)",
     ],
@@ -398,6 +402,7 @@ async function transfers({ root, sockets, dirs, results, pids }) {
       proxy: { upload: "upload, proxied (`serve --remote`)", download: "download, proxied (`serve --remote`)" },
       straight: { upload: "upload, straight to casd", download: "download, straight to casd" },
       relay: { upload: "upload, via socat relay to casd", download: "download, via socat relay to casd" },
+      nodeRelay: { upload: "upload, via the plain Node relay to casd", download: "download, via the plain Node relay to casd" },
     }, bytes),
   });
   const tput = (id, name) => throughput(bytes, median(id, name));
@@ -434,6 +439,18 @@ async function transfers({ root, sockets, dirs, results, pids }) {
       spread: summarize(pairedRatios(samples.relay[name], samples.proxy[name])),
       cpu: cpuCompare(measured.cpu, "proxy", "relay", name),
       goal: { better: "higher", limit: 0.9 },
+    });
+    // What Node's own socket I/O allows a proxy: the relay that parses nothing, beside socat.
+    row(results, {
+      id: `${name}-proxied-node-relay`,
+      figure: `${size(bytes)} ${name}, proxied to casd, against a plain Node byte relay`,
+      value: tput("proxy", name),
+      anchor: `Node relay to casd ${tput("nodeRelay", name)} (${ratio(median("relay", name) / median("nodeRelay", name))} socat's ${tput("relay", name)})`,
+      ratio: median("nodeRelay", name) / median("proxy", name),
+      ratioNote: "throughput ratio",
+      spread: summarize(pairedRatios(samples.nodeRelay[name], samples.proxy[name])),
+      cpu: cpuCompare(measured.cpu, "proxy", "nodeRelay", name),
+      reference: true,
     });
   }
 }

@@ -1,4 +1,4 @@
-// Child processes: timed one-shot commands, and the long-running servers (casd, serve, socat).
+// Child processes: timed one-shot commands, and the long-running servers (casd, serve, socat, the Node relay).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -120,6 +120,12 @@ export class Services {
   /** The plain byte relay: socat copying between a listening socket and `target`. */
   startRelay(socketPath, target) {
     return this.start("socat relay", "socat", ["-b", "131072", `UNIX-LISTEN:${socketPath},fork`, `UNIX-CONNECT:${target}`], socketPath);
+  }
+
+  /** The same relay written for Node (bench/lib/node-byte-relay.mjs): the floor of a proxy on Node. */
+  startNodeRelay(socketPath, target) {
+    const script = new URL("node-byte-relay.mjs", import.meta.url).pathname;
+    return this.start("node byte relay", process.execPath, [script, socketPath, target], socketPath);
   }
 
   /** Stops one service: SIGTERM, then SIGKILL after 10 s. */

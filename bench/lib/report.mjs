@@ -106,7 +106,9 @@ export function renderReport(results, notes) {
         "`bwrap --ro-bind ROOT / --dev /dev --proc /proc --tmpfs /tmp --tmpfs /run --bind SOCKDIR /run/sock --bind CACHEDIR /run/cache " +
         "--die-with-parent -- buildbox-casd --bind=unix:/run/sock/casd.sock --log-level=warning /run/cache`; " +
         "`bst-cas-run serve --socket S --cache-dir STORE` (embedded; the same server `bst-cas-run -- cmd` starts) and " +
-        "`bst-cas-run serve --socket S --remote unix:casd.sock` (proxied); `socat -b 131072 UNIX-LISTEN:relay.sock,fork UNIX-CONNECT:casd.sock`. " +
+        "`bst-cas-run serve --socket S --remote unix:casd.sock` (proxied); `socat -b 131072 UNIX-LISTEN:relay.sock,fork UNIX-CONNECT:casd.sock`; " +
+        "for the big blob, also a byte relay written for Node (bench/lib/node-byte-relay.mjs: each connection piped to casd, " +
+        "both ways, nothing parsed), the floor of any proxy that runs on Node. " +
         "Rows marked end to end run `bst-cas-run … -- recc …` whole, starting and stopping its server every time.",
       "- **Fresh content.** Every upload run writes new pseudo-random content (AES-CTR keystream seeded by run, command and " +
         "round) so the upload is real; re-uploading the same tree is reported separately as \"all present\". Inputs live on " +

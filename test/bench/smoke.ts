@@ -9,7 +9,7 @@ import { untappedEnv } from "../helpers/run-tool.js";
 
 const HARNESS = fileURLToPath(new URL("../../bench/run.mjs", import.meta.url));
 
-/** Every summary row the issue asks for (figure text, whether it carries a goal). */
+/** Every summary row, in order: the issue's, then the references (figure text, whether it carries a goal). */
 const EXPECTED_ROWS: ReadonlyArray<readonly [RegExp, boolean]> = [
   [/^fixed cost of `bst-cas-run -- true`$/, true],
   [/^recc cache hit through the socket, embedded store/, true],
@@ -28,6 +28,8 @@ const EXPECTED_ROWS: ReadonlyArray<readonly [RegExp, boolean]> = [
   [/^[0-9]+ blobs re-uploaded \(all present\), proxied to casd$/, false],
   [/^server peak RSS streaming a [0-9.]+ [KM]iB blob, embedded$/, true],
   [/^server peak RSS streaming a [0-9.]+ [KM]iB blob, proxied to casd$/, false],
+  [/^[0-9.]+ [KM]iB upload, proxied to casd, against a plain Node byte relay$/, false],
+  [/^[0-9.]+ [KM]iB download, proxied to casd, against a plain Node byte relay$/, false],
 ];
 
 /** The cells of the summary table's body rows. */
@@ -60,6 +62,10 @@ t.test("bench --scale=smoke measures every figure beside its anchor", async (t) 
 
   const rows = summaryRows(report);
   t.equal(rows.length, EXPECTED_ROWS.length, "one summary row per figure");
+  t.ok(
+    rows.every((cells, index) => EXPECTED_ROWS[index]?.[0].test(cells[1] ?? "") === true),
+    "the rows in order: the issue's keep their numbers, the references come after them",
+  );
   for (const [figure, hasGoal] of EXPECTED_ROWS) {
     const found = rows.find((cells) => figure.test(cells[1] ?? ""));
     if (!t.ok(found, `a row for ${figure}`) || found === undefined) continue;
