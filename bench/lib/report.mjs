@@ -26,6 +26,12 @@ function cell(text) {
   return String(text).replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
+/** A row's ratio, with a third decimal where two would round it onto its goal's limit. */
+function goalRatio(row) {
+  const text = ratio(row.ratio);
+  return row.goal !== undefined && text === ratio(row.goal.limit) && row.ratio !== row.goal.limit ? `${row.ratio.toFixed(3)} x` : text;
+}
+
 function table(head, rows) {
   return [`| ${head.map(cell).join(" | ")} |`, `| ${head.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)].join("\n");
 }
@@ -61,7 +67,7 @@ export function renderReport(results, notes) {
         row.figure,
         row.value,
         row.anchor,
-        `${ratio(row.ratio)}${row.ratioNote ? ` (${row.ratioNote})` : ""}`,
+        `${goalRatio(row)}${row.ratioNote ? ` (${row.ratioNote})` : ""}`,
         spreadText(row.spread),
         goalText(row),
         verdictText(row.verdict),
