@@ -5,7 +5,11 @@ import { Code, ConnectError } from "@connectrpc/connect";
 const ATTEMPTS = 4;
 const FIRST_DELAY_MS = 100;
 
-/** Runs `call`, retrying with exponential backoff and jitter while it fails with UNAVAILABLE. */
+/**
+ * Runs `call`, retrying with exponential backoff and jitter while it fails with UNAVAILABLE.
+ * An abort during a pause ends it with the last failure, without another try; a pause leaves no
+ * listener on `signal`.
+ */
 export async function withRetry<T>(call: () => Promise<T>, signal: AbortSignal): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -13,11 +17,21 @@ export async function withRetry<T>(call: () => Promise<T>, signal: AbortSignal):
     } catch (error) {
       const retryable = error instanceof ConnectError && error.code === Code.Unavailable;
       if (!retryable || attempt >= ATTEMPTS || signal.aborted) throw error;
-      const delay = FIRST_DELAY_MS * 2 ** (attempt - 1) * (0.5 + Math.random());
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        signal.addEventListener("abort", () => { clearTimeout(timer); resolve(); }, { once: true });
-      });
+      await pause(FIRST_DELAY_MS * 2 ** (attempt - 1) * (0.5 + Math.random()), signal);
+      if (signal.aborted) throw error;
     }
   }
+}
+
+/** Waits `ms`, or until `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
