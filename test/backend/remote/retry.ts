@@ -6,17 +6,23 @@ import { withRetry } from "../../../src/backend/remote/retry.js";
 
 const failure = (work: Promise<unknown>) => work.then(() => undefined, (error: unknown) => error);
 
-t.test("UNAVAILABLE is tried four times in all, then reported; the answer of a later try is returned", async (t) => {
+/** Runs withRetry over a call that always fails with `code`; resolves with the failure reported and the tries made. */
+async function alwaysFailing(code: Code, signal = new AbortController().signal) {
   let tries = 0;
-  const unavailable = await failure(
+  const error = await failure(
     withRetry(async () => {
       tries++;
-      throw new ConnectError("down", Code.Unavailable);
-    }, new AbortController().signal),
+      throw new ConnectError("failed", code);
+    }, signal),
   );
-  t.equal(tries, 4, "four tries");
-  t.ok(unavailable instanceof ConnectError && unavailable.code === Code.Unavailable, "then the last UNAVAILABLE");
-  tries = 0;
+  return { error, tries };
+}
+
+t.test("UNAVAILABLE is tried four times in all, then reported; the answer of a later try is returned", async (t) => {
+  const unavailable = await alwaysFailing(Code.Unavailable);
+  t.equal(unavailable.tries, 4, "four tries");
+  t.ok(unavailable.error instanceof ConnectError && unavailable.error.code === Code.Unavailable, "then the last UNAVAILABLE");
+  let tries = 0;
   const signal = new AbortController().signal;
   const answer = await withRetry(async () => {
     if (++tries < 3) throw new ConnectError("down", Code.Unavailable);
@@ -27,13 +33,7 @@ t.test("UNAVAILABLE is tried four times in all, then reported; the answer of a l
 });
 
 t.test("other failures are not retried", async (t) => {
-  let tries = 0;
-  const error = await failure(
-    withRetry(async () => {
-      tries++;
-      throw new ConnectError("no such blob", Code.NotFound);
-    }, new AbortController().signal),
-  );
+  const { error, tries } = await alwaysFailing(Code.NotFound);
   t.equal(tries, 1);
   t.ok(error instanceof ConnectError && error.code === Code.NotFound);
 });
