@@ -104,13 +104,21 @@ export class RemoteBackend implements Backend {
   async batchUpdateBlobs(items: readonly BatchItem[], signal: AbortSignal): Promise<ItemStatus[]> {
     const request = framedBatchUpdateRequest(this.instanceName, items);
     const answer = await withRetry(() => callUpstreamFramed(this.openCall, CAS.batchUpdateBlobs, request, this.#scope(signal)), signal);
-    return items.map((item, index) => {
-      const response = answer.responses[index];
-      if (response === undefined || response.digest?.hash !== item.digest.hash) {
-        return { code: Code.Internal, message: "the upstream's batch answer does not match the request" };
-      }
-      return { code: response.status?.code ?? 0, message: response.status?.message ?? "" };
+    // REAPI does not promise the answers in the requests' order (NativeLink sends them as they
+    // complete): each answer goes to the next request, in order, with its digest.
+    const waiting = new Map<string, number[]>();
+    items.forEach((item, index) => {
+      const key = digestKey(item.digest.hash, item.digest.sizeBytes);
+      const queue = waiting.get(key);
+      if (queue === undefined) waiting.set(key, [index]);
+      else queue.push(index);
     });
+    const statuses: (ItemStatus | undefined)[] = items.map(() => undefined);
+    for (const response of answer.responses) {
+      const index = waiting.get(digestKey(response.digest?.hash ?? "", response.digest?.sizeBytes ?? -1n))?.shift();
+      if (index !== undefined) statuses[index] = { code: response.status?.code ?? 0, message: response.status?.message ?? "" };
+    }
+    return statuses.map((status) => status ?? { code: Code.Internal, message: "the upstream left this blob out of its answer" });
   }
 
   async batchReadBlobs(digests: readonly BlobDigest[], signal: AbortSignal): Promise<BatchReadResult[]> {
@@ -153,4 +161,9 @@ export class RemoteBackend implements Backend {
   #prefix(): string {
     return this.instanceName === "" ? "" : `${this.instanceName}/`;
   }
+}
+
+/** A digest as one map key: its hash and its size. */
+function digestKey(hash: string, sizeBytes: number | bigint): string {
+  return `${hash}/${sizeBytes}`;
 }
