@@ -8,13 +8,26 @@ const HASH_CHUNK_BYTES = 1024 * 1024;
 
 /** Feeds the first `length` bytes of `file` to `hash`; throws when the file is shorter. */
 export async function hashPrefix(file: FileHandle, length: number, hash: Hash, signal?: AbortSignal): Promise<void> {
+  await readPrefix(file, length, (bytes) => void hash.update(bytes), signal);
+}
+
+/**
+ * Reads the first `length` bytes of `file` in chunks and hands each to `each` with its position,
+ * waiting for it before reading on (the chunk's buffer is reused); throws when the file is shorter.
+ */
+export async function readPrefix(
+  file: FileHandle,
+  length: number,
+  each: (bytes: Buffer, position: number) => void | Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
   const buffer = Buffer.allocUnsafe(Math.min(HASH_CHUNK_BYTES, Math.max(length, 1)));
   let position = 0;
   while (position < length) {
     signal?.throwIfAborted();
     const { bytesRead } = await file.read(buffer, 0, Math.min(buffer.length, length - position), position);
     if (bytesRead === 0) throw new Error(`the file ended after ${position} of ${length} bytes`);
-    hash.update(buffer.subarray(0, bytesRead));
+    await each(buffer.subarray(0, bytesRead), position);
     position += bytesRead;
   }
 }

@@ -1,7 +1,6 @@
 // The embedded store: SHA-256 blobs and action results in files under one directory.
 import { createHash } from "node:crypto";
 import { closeSync, createReadStream, fstatSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { mkdir, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -16,7 +15,7 @@ import { actionResultProblem, checkActionResultBlobs } from "./action-result-che
 import { writeFileAtomically } from "./atomic-file.js";
 import { DEFAULT_TOUCH_INTERVAL_MS, touchIfStale } from "./blob-touch.js";
 import { isErrno } from "./errno.js";
-import { partialSize, receiveIntoPartial, type ResumableUploads, type UploadStatus } from "./resumable-uploads.js";
+import { partialSize, receiveUpload, type ResumableUploads, type UploadStatus } from "./resumable-uploads.js";
 import { DEFAULT_STALE_AGES, removeStaleTempFiles, type StaleAges } from "./stale-temp-files.js";
 import { StoreQuota } from "./store-quota.js";
 import { prepareStoreDirs } from "./store-dirs.js";
@@ -247,13 +246,12 @@ export class LocalStore implements Backend, ResumableUploads {
     return this.#oncePerHash(digest, signal, async () => {
       // Another upload of these bytes may have finished while this one waited.
       if (await this.hasBlob(digest)) return complete;
-      const partial = uploadPath(this.layout, resourceName);
-      await this.#admit(digest, async () => {
-        await receiveIntoPartial(partial, digest, writeOffset, chunks, signal);
-        const final = blobPath(this.layout, digest);
-        await mkdir(dirname(final), { recursive: true });
-        await rename(partial, final);
-      });
+      const files = {
+        partial: uploadPath(this.layout, resourceName),
+        own: tempPath(this.layout, digest.hash),
+        final: blobPath(this.layout, digest),
+      };
+      await this.#admit(digest, () => receiveUpload(files, digest, writeOffset, chunks, signal));
       return complete;
     });
   }
@@ -319,6 +317,11 @@ export class LocalStore implements Backend, ResumableUploads {
     let done!: () => void;
     const queue = Promise.all([previous, new Promise<void>((resolve) => (done = resolve))]).then(() => undefined);
     this.#writeQueues.set(digest.hash, queue);
+    // The hash's queue is forgotten only once every write in it has ended: a caller that leaves
+    // early must not let the next one start beside a write still running.
+    void queue.then(() => {
+      if (this.#writeQueues.get(digest.hash) === queue) this.#writeQueues.delete(digest.hash);
+    });
     const write = (async () => {
       try {
         await untilAborted(previous, signal);
@@ -326,7 +329,6 @@ export class LocalStore implements Backend, ResumableUploads {
         return await work();
       } finally {
         done();
-        if (this.#writeQueues.get(digest.hash) === queue) this.#writeQueues.delete(digest.hash);
       }
     })();
     this.#writes.add(write);

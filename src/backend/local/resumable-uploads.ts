@@ -1,12 +1,13 @@
 // Resumable ByteStream uploads: the interface a backend offers for them, and the partial file behind one.
-import { createHash } from "node:crypto";
-import { open, rm, stat } from "node:fs/promises";
+import { createHash, type Hash } from "node:crypto";
+import { mkdir, open, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { dirname } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Backend, BlobChunks } from "../backend.js";
 import { byteLengthOf, piecesOf } from "../blob-chunk.js";
 import type { BlobDigest } from "../../policy/digest.js";
 import { isErrno } from "./errno.js";
-import { hashPrefix } from "./hash-file.js";
+import { readPrefix } from "./hash-file.js";
 import { checkDigest } from "./verified-writer.js";
 import { writeChunk } from "./write-chunk.js";
 
@@ -46,19 +47,31 @@ export async function partialSize(path: string): Promise<number> {
   }
 }
 
+/** The files one Write of a resumable upload uses. */
+export interface UploadFiles {
+  /** Where a broken upload's bytes are kept, by the upload's name ({@link uploadPath}). */
+  readonly partial: string;
+  /** This Write's own file ({@link tempPath}): no other Write ever writes into it. */
+  readonly own: string;
+  /** The blob's place in cas/. */
+  readonly final: string;
+}
+
 /**
- * Appends `chunks` to the partial file at `path` from `writeOffset` and checks the whole against
- * `digest` once the chunks end. Resolves when the file holds exactly the blob (read-only, ready to
- * be renamed into cas/). An error from `chunks` itself (a broken stream) leaves the bytes so far.
+ * Receives one Write of a resumable upload: copies the `writeOffset` bytes kept at `files.partial`
+ * (when resuming) into the Write's own file, appends `chunks`, checks the whole against `digest`
+ * and renames the file into cas/. The blob becomes visible only as a file that this Write alone
+ * wrote and verified. A broken stream moves the bytes so far to `files.partial` for a later Write
+ * to resume; data proven wrong (too long, or the wrong hash once finished) is discarded.
  */
-export async function receiveIntoPartial(
-  path: string,
+export async function receiveUpload(
+  files: UploadFiles,
   digest: BlobDigest,
   writeOffset: number,
   chunks: BlobChunks,
   signal: AbortSignal,
 ): Promise<void> {
-  const kept = await partialSize(path);
+  const kept = await partialSize(files.partial);
   if (writeOffset !== 0 && writeOffset !== kept) {
     throw new ConnectError(
       `write_offset ${writeOffset}: this upload has ${kept} bytes stored; resume at ${kept} or start again at 0`,
@@ -66,17 +79,17 @@ export async function receiveIntoPartial(
     );
   }
   const hash = createHash("sha256");
-  const file = await open(path, writeOffset === 0 ? "w" : "r+", 0o600);
-  let wrongData: ConnectError | undefined;
-  let position = writeOffset;
+  const file = await open(files.own, "wx", 0o600);
+  let outcome: "verified" | "wrong" | "broken" = "broken";
+  let position = 0;
   try {
-    await hashPrefix(file, writeOffset, hash, signal);
+    if (writeOffset > 0) position = await copyKeptBytes(files.partial, file, writeOffset, hash, signal);
     for await (const chunk of chunks) {
       signal.throwIfAborted();
       const length = byteLengthOf(chunk);
       if (position + length > digest.sizeBytes) {
-        wrongData = new ConnectError(`upload of ${digest.hash}/${digest.sizeBytes}: received more than ${digest.sizeBytes} bytes`, Code.InvalidArgument);
-        throw wrongData;
+        outcome = "wrong";
+        throw new ConnectError(`upload of ${digest.hash}/${digest.sizeBytes}: received more than ${digest.sizeBytes} bytes`, Code.InvalidArgument);
       }
       // The thread pool writes the chunk while this thread hashes it: both only read its bytes.
       const written = writeChunk(file, chunk, position);
@@ -90,12 +103,42 @@ export async function receiveIntoPartial(
     try {
       checkDigest(digest, position, hash.digest("hex"));
     } catch (error) {
-      wrongData = error as ConnectError;
+      outcome = "wrong";
       throw error;
     }
     await file.chmod(0o444);
+    outcome = "verified";
   } finally {
     await file.close();
-    if (wrongData !== undefined) await rm(path, { force: true });
+    if (outcome === "broken" && position > 0) await rename(files.own, files.partial);
+    else if (outcome !== "verified") await rm(files.own, { force: true });
+    if (outcome === "wrong") await rm(files.partial, { force: true });
   }
+  try {
+    await mkdir(dirname(files.final), { recursive: true });
+    await rename(files.own, files.final);
+  } catch (error) {
+    await rm(files.own, { force: true });
+    throw error;
+  }
+  await rm(files.partial, { force: true });
+}
+
+/** Copies the first `length` bytes kept at `partialPath` into `file`, hashing them; resolves with `length`. */
+async function copyKeptBytes(partialPath: string, file: FileHandle, length: number, hash: Hash, signal: AbortSignal): Promise<number> {
+  const partial = await open(partialPath, "r");
+  try {
+    await readPrefix(
+      partial,
+      length,
+      async (bytes, position) => {
+        hash.update(bytes);
+        await writeChunk(file, bytes, position);
+      },
+      signal,
+    );
+  } finally {
+    await partial.close();
+  }
+  return length;
 }

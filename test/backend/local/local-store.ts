@@ -339,6 +339,33 @@ t.test("a write waiting for its turn on the same blob leaves at once when its ca
   await store.close();
 });
 
+t.test("a write that leaves the queue early does not let the next one run beside the write still under way", async (t) => {
+  const store = await fresh(t.testdir());
+  const digest = digestOf(HELLO);
+  const first = heldOpen(HELLO);
+  const writing = store.writeBlob(digest, first.chunks, signal);
+  const cancel = new AbortController();
+  const leaving = store.writeBlob(digest, oneShot([HELLO]), cancel.signal);
+  cancel.abort(new ConnectError("the client went away", Code.Canceled));
+  await codeOf(leaving);
+  let thirdStarted = false;
+  const third = store.writeBlob(
+    digest,
+    (async function* () {
+      thirdStarted = true;
+      yield HELLO;
+    })(),
+    signal,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  t.notOk(thirdStarted, "the third write waits for the first, not only for the one that left");
+  first.release();
+  await Promise.all([writing, third]);
+  t.ok(thirdStarted, "and runs once the first has ended");
+  t.ok((await readFile(blobPath(store.layout, digest))).equals(HELLO));
+  await store.close();
+});
+
 t.test("close() waits for writes queued behind another and refuses new ones", async (t) => {
   const store = await fresh(t.testdir());
   const digest = digestOf(HELLO);

@@ -1,7 +1,7 @@
 // Tests for src/backend/local/resumable-uploads.ts through LocalStore.writeUpload/queryUpload: partial uploads kept, resumed, checked.
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import t from "tap";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { openLocalStore } from "../../../src/backend/local/local-store.js";
@@ -33,6 +33,7 @@ t.test("a broken upload keeps its bytes; QueryWriteStatus tells them; the rest c
   t.strictSame(await store.queryUpload(NAME, DIGEST), { committedSize: 0, complete: false }, "unknown upload: nothing yet");
   t.equal(await codeOf(store.writeUpload(NAME, DIGEST, 0, breaksAfter(DATA.subarray(0, 1000), DATA.subarray(1000, 1200)), signal)), Code.Canceled);
   t.strictSame(await store.queryUpload(NAME, DIGEST), { committedSize: 1200, complete: false });
+  t.strictSame(await readdir(store.layout.tmpDir), [basename(uploadPath(store.layout, NAME))], "the bytes are kept under the upload's name, and nothing else");
   t.equal(await store.hasBlob(DIGEST), false, "nothing visible yet");
   t.equal(await codeOf(store.writeUpload(NAME, DIGEST, 1100, [DATA.subarray(1100)], signal)), Code.InvalidArgument, "another offset is refused");
   t.strictSame(await store.queryUpload(NAME, DIGEST), { committedSize: 1200, complete: false }, "and loses nothing");
@@ -50,6 +51,37 @@ t.test("a partial upload survives the process: another store on the directory re
   t.strictSame(await second.queryUpload(NAME, DIGEST), { committedSize: 500, complete: false });
   await second.writeUpload(NAME, DIGEST, 500, [DATA.subarray(500)], signal);
   t.equal(await second.hasBlob(DIGEST), true);
+});
+
+t.test("a Write left hanging cannot change the blob another Write of the same upload finished", async (t) => {
+  // Two processes on one store, one upload name: the first Write stalls, the second completes
+  // the blob, then the first sends bytes of its own. They must never reach the stored blob.
+  const root = join(t.testdir(), "s");
+  const first = await openLocalStore(root);
+  const second = await openLocalStore(root);
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const hanging = first.writeUpload(
+    NAME,
+    DIGEST,
+    0,
+    (async function* () {
+      yield DATA.subarray(0, 1000);
+      await released;
+      yield Buffer.alloc(2000, 0x55);
+    })(),
+    signal,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const { committedSize } = await second.queryUpload(NAME, DIGEST);
+  t.strictSame(
+    await second.writeUpload(NAME, DIGEST, committedSize, [DATA.subarray(committedSize)], signal),
+    { committedSize: 3000, complete: true },
+  );
+  release();
+  t.equal(await codeOf(hanging), Code.InvalidArgument, "the hanging Write's bytes are checked as its own, and refused");
+  t.ok((await readFile(blobPath(second.layout, DIGEST))).equals(DATA), "the stored blob is untouched");
+  t.strictSame(await readdir(second.layout.tmpDir), [], "and nothing is left in tmp/");
 });
 
 t.test("offset 0 starts over", async (t) => {
