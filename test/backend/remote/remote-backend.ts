@@ -5,6 +5,7 @@ import { Code } from "@connectrpc/connect";
 import {
   BatchUpdateBlobsRequestSchema,
   BatchUpdateBlobsResponseSchema,
+  type BatchUpdateBlobsRequest_Request,
 } from "../../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { RemoteBackend } from "../../../src/backend/remote/remote-backend.js";
 import { grpcMessages } from "../../../src/server/grpc-frames.js";
@@ -24,7 +25,7 @@ t.test("BatchUpdateBlobs answers are matched to requests by digest, whatever the
   const resized = { digest: { hash: stored.digest.hash, sizeBytes: 99 }, data: Buffer.from("??") };
   // As NativeLink does, the stand-in answers in another order than the requests' (here, reversed), and leaves one out.
   const open = await standIn(t, async (request, response) => {
-    let requests: { digest?: { hash: string; sizeBytes: bigint } }[] = [];
+    let requests: BatchUpdateBlobsRequest_Request[] = [];
     for await (const bytes of grpcMessages(request as AsyncIterable<Buffer>, 1 << 20)) requests = fromBinary(BatchUpdateBlobsRequestSchema, bytes).requests;
     const responses = requests
       .filter((each) => each.digest?.hash !== left.digest.hash)
