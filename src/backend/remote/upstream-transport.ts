@@ -18,8 +18,14 @@ export interface UpstreamCredentials {
   readonly accessToken?: string;
 }
 
-/** Keepalive: ping an idle connection this often, and drop it when a ping goes unanswered this long. */
-const PING_INTERVAL_MS = 30_000;
+/**
+ * Keepalive: while a call is open, ping after this long without an answer's headers, and drop the
+ * connection when a ping goes unanswered for PING_TIMEOUT_MS. Not more often: during a ByteStream
+ * Write the upstream sends nothing until the end, and grpc-go servers (bazel-remote, Buildbarn)
+ * by default allow a ping every 5 minutes at most, answering the third early one with GOAWAY
+ * too_many_pings, which ends every call in flight (gRPC's keepalive guidance, A8).
+ */
+const PING_INTERVAL_MS = 5 * 60_000;
 const PING_TIMEOUT_MS = 10_000;
 const WINDOW_BYTES = 16 * 1024 * 1024;
 /** Largest message a Connect client on this connection reads: a full batch plus framing. */

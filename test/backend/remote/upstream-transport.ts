@@ -1,13 +1,15 @@
 // Tests for src/backend/remote/upstream-transport.ts: what the upstream sees of our connection.
+import { EventEmitter, once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Http2Session } from "node:http2";
 import { join } from "node:path";
+import { mock } from "node:test";
 import t from "tap";
 import { Capabilities } from "../../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { createUpstreamTransport } from "../../../src/backend/remote/upstream-transport.js";
 import { callUpstream } from "../../../src/backend/remote/upstream-unary.js";
 import { runReporting } from "../../helpers/module-report.js";
-import { answer, SHA256_CAPABILITIES, standInSocket } from "../../helpers/stand-in-upstream.js";
+import { answer, SHA256_CAPABILITIES, standIn, standInSocket } from "../../helpers/stand-in-upstream.js";
 
 t.test("the connection window is raised to 16 MiB, not left at HTTP/2's 64 KiB", async (t) => {
   const dir = await mkdtemp("/tmp/bcr-up-");
@@ -45,4 +47,34 @@ t.test("a run that closes its upstream connection loads no fetch implementation"
   t.equal(run.exitCode, 0, `bst-cas-run --remote -- true succeeds: ${run.stderr}`);
   // Closing with a ConnectError as the reason built a fetch Headers: about 20 ms of every such run.
   t.equal(run.fetchLoaded, false, "and never loads Node's fetch implementation");
+});
+
+t.test("a long upload pings the upstream no sooner than every 5 minutes, which grpc-go servers allow", async (t) => {
+  const FIVE_MINUTES_MS = 5 * 60_000;
+  let pings = 0;
+  const upstreamSaw = new EventEmitter();
+  // A stand-in that takes a Write's data and, as upstreams do, answers nothing until its end.
+  const open = await standIn(t, (request) => {
+    request.stream.session?.on("ping", () => pings++);
+    request.on("data", () => upstreamSaw.emit("data"));
+  });
+  // The session manager's keepalive timers run on a clock the test moves.
+  mock.timers.enable({ apis: ["setTimeout"] });
+  t.teardown(() => mock.timers.reset());
+  const stream = await open("/google.bytestream.ByteStream/Write", { signal: AbortSignal.timeout(60_000) });
+  // Frames on a connection arrive in order: once the upstream has data written after a ping, it has the ping.
+  const inStep = async () => {
+    const seen = once(upstreamSaw, "data");
+    stream.write(Buffer.alloc(1));
+    await seen;
+  };
+  await inStep();
+  mock.timers.tick(FIVE_MINUTES_MS - 1_000);
+  await inStep();
+  t.equal(pings, 0, "no ping in the first 5 minutes of the upload");
+  mock.timers.tick(1_000);
+  await inStep();
+  t.equal(pings, 1, "one ping at 5 minutes, so the connection is still watched");
+  stream.close();
+  await once(stream, "close");
 });
