@@ -13,6 +13,7 @@ import { byteLengthOf, piecesOf, type BlobChunk } from "../blob-chunk.js";
 import { EMPTY_BLOB_DIGEST, formatDigest, type BlobDigest } from "../../policy/digest.js";
 import { actionResultProblem, checkActionResultBlobs } from "./action-result-check.js";
 import { writeFileAtomically } from "./atomic-file.js";
+import type { EvictionGuard } from "./blob-eviction.js";
 import { DEFAULT_TOUCH_INTERVAL_MS, touchIfStale } from "./blob-touch.js";
 import { isErrno } from "./errno.js";
 import { partialSize, receiveUpload, type ResumableUploads, type UploadStatus } from "./resumable-uploads.js";
@@ -65,6 +66,8 @@ export class LocalStore implements Backend, ResumableUploads {
   readonly #blobDirs = new Set<string>();
   /** Hashes this store has handed out, found or written: never evicted while it is open (kept only under a quota). */
   readonly #protected = new Set<string>();
+  /** Hashes whose files eviction is removing right now: not handed out meanwhile. */
+  readonly #evicting = new Set<string>();
   #quota: StoreQuota | undefined;
 
   constructor(
@@ -98,6 +101,7 @@ export class LocalStore implements Backend, ResumableUploads {
   /** True when the store holds `digest` (always for the empty blob); counts as a use of the blob. */
   async hasBlob(digest: BlobDigest): Promise<boolean> {
     if (isEmptyBlob(digest)) return true;
+    if (this.#evicting.has(digest.hash)) return false;
     const path = blobPath(this.layout, digest);
     const info = statSync(path, { throwIfNoEntry: false });
     if (info === undefined || info.size !== digest.sizeBytes) return false;
@@ -189,6 +193,7 @@ export class LocalStore implements Backend, ResumableUploads {
    * is not the blob's size.
    */
   async #readSmall(digest: BlobDigest): Promise<Buffer> {
+    if (this.#evicting.has(digest.hash)) throw notFound(digest);
     const path = blobPath(this.layout, digest);
     let fd: number;
     try {
@@ -344,7 +349,7 @@ export class LocalStore implements Backend, ResumableUploads {
     this.#protect(digest);
     const quota = this.#quota;
     if (quota === undefined) return store();
-    await quota.reserve(digest.sizeBytes, this.#isProtected);
+    await quota.reserve(digest.sizeBytes, this.#evictionGuard);
     let stored = false;
     try {
       await store();
@@ -358,7 +363,14 @@ export class LocalStore implements Backend, ResumableUploads {
     if (this.#quota !== undefined) this.#protected.add(digest.hash);
   }
 
-  readonly #isProtected = (hash: string): boolean => this.#protected.has(hash);
+  /** What eviction under the quota must keep, and the blobs it is removing. */
+  readonly #evictionGuard: EvictionGuard = {
+    isProtected: (hash) => this.#protected.has(hash),
+    removing: (hash, underWay) => {
+      if (underWay) this.#evicting.add(hash);
+      else this.#evicting.delete(hash);
+    },
+  };
 }
 
 /** The blob's bytes when `chunks` is an array holding one small chunk (as batch uploads pass), else undefined. */

@@ -30,7 +30,7 @@ export async function collectGarbage(layout: StoreLayout, options: GcOptions = {
   let evicted = { blobs: 0, bytes: 0 };
   if (options.quotaBytes !== undefined) {
     const quota = await StoreQuota.open(layout, options.quotaBytes);
-    evicted = await quota.enforce(() => false);
+    evicted = await quota.enforce({ isProtected: () => false });
   }
   const left = await scanBlobs(layout);
   return {

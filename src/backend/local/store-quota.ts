@@ -1,6 +1,6 @@
 // The store's size limit: a running total of blob bytes, and room made by LRU eviction when a write needs it.
 import { Code, ConnectError } from "@connectrpc/connect";
-import { planEviction, removeBlobs } from "./blob-eviction.js";
+import { planEviction, removeBlobs, type EvictionGuard } from "./blob-eviction.js";
 import { scanBlobFiles, type BlobFile } from "./store-scan.js";
 import type { StoreLayout } from "./store-layout.js";
 
@@ -58,7 +58,7 @@ export class StoreQuota {
    * Reserves room for a new blob of `sizeBytes`, evicting when needed. Throws RESOURCE_EXHAUSTED,
    * removing nothing, when the blob cannot fit even with every unprotected blob gone.
    */
-  async reserve(sizeBytes: number, isProtected: (hash: string) => boolean): Promise<void> {
+  async reserve(sizeBytes: number, guard: EvictionGuard): Promise<void> {
     if (sizeBytes > this.quotaBytes) {
       throw new ConnectError(`a blob of ${sizeBytes} bytes is larger than the cache quota of ${this.quotaBytes} bytes`, Code.ResourceExhausted);
     }
@@ -69,7 +69,7 @@ export class StoreQuota {
       }
       const { blobs, bytes } = await scanBlobs(this.layout);
       this.#usedBytes = bytes;
-      if (!this.#fits(sizeBytes)) await this.#evictFor(sizeBytes, blobs, isProtected);
+      if (!this.#fits(sizeBytes)) await this.#evictFor(sizeBytes, blobs, guard);
       this.#reservedBytes += sizeBytes;
     });
   }
@@ -84,13 +84,13 @@ export class StoreQuota {
    * Evicts down to the low watermark when the store is over its quota (as `store gc` does);
    * returns the blobs and bytes removed.
    */
-  async enforce(isProtected: (hash: string) => boolean): Promise<{ blobs: number; bytes: number }> {
+  async enforce(guard: EvictionGuard): Promise<{ blobs: number; bytes: number }> {
     return this.#exclusively(async () => {
       const { blobs, bytes } = await scanBlobs(this.layout);
       this.#usedBytes = bytes;
       if (bytes + this.#reservedBytes <= this.quotaBytes) return { blobs: 0, bytes: 0 };
-      const plan = planEviction(blobs, isProtected, Math.max(0, this.lowWatermarkBytes - this.#reservedBytes));
-      const freed = await removeBlobs(plan.victims);
+      const plan = planEviction(blobs, guard, Math.max(0, this.lowWatermarkBytes - this.#reservedBytes));
+      const freed = await removeBlobs(plan.victims, guard);
       this.#usedBytes -= freed;
       return { blobs: plan.victims.length, bytes: freed };
     });
@@ -100,17 +100,17 @@ export class StoreQuota {
     return this.#usedBytes + this.#reservedBytes + sizeBytes <= this.quotaBytes;
   }
 
-  async #evictFor(sizeBytes: number, blobs: readonly BlobFile[], isProtected: (hash: string) => boolean): Promise<void> {
+  async #evictFor(sizeBytes: number, blobs: readonly BlobFile[], guard: EvictionGuard): Promise<void> {
     const room = this.#reservedBytes + sizeBytes;
-    let plan = planEviction(blobs, isProtected, this.lowWatermarkBytes - room);
-    if (!plan.fits) plan = planEviction(blobs, isProtected, this.quotaBytes - room);
+    let plan = planEviction(blobs, guard, this.lowWatermarkBytes - room);
+    if (!plan.fits) plan = planEviction(blobs, guard, this.quotaBytes - room);
     if (!plan.fits) {
       throw new ConnectError(
         `the cache is full: ${this.#usedBytes} of ${this.quotaBytes} bytes are used by blobs this run needs or writes, no room for ${sizeBytes} more`,
         Code.ResourceExhausted,
       );
     }
-    const freed = await removeBlobs(plan.victims);
+    const freed = await removeBlobs(plan.victims, guard);
     this.#usedBytes -= freed;
   }
 

@@ -1,11 +1,12 @@
 // Tests for src/backend/local/store-quota.ts and blob-eviction.ts: the quota holds, LRU order, protected blobs, RESOURCE_EXHAUSTED.
 import { createHash } from "node:crypto";
 import { readdir, utimes } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { planEviction } from "../../../src/backend/local/blob-eviction.js";
+import { planEviction, removeBlobs } from "../../../src/backend/local/blob-eviction.js";
 import { openLocalStore } from "../../../src/backend/local/local-store.js";
 import { scanBlobs, StoreQuota } from "../../../src/backend/local/store-quota.js";
 import { blobPath, storeLayout } from "../../../src/backend/local/store-layout.js";
@@ -19,6 +20,7 @@ const digestOf = (data: Uint8Array): BlobDigest => ({ hash: createHash("sha256")
 const blob = (i: number): Buffer => Buffer.from(`blob ${String(i).padStart(4, "0")} `.repeat(10));
 const codeOf = (work: Promise<unknown>): Promise<Code | string> =>
   work.then(() => "resolved", (error: unknown) => (error instanceof ConnectError ? error.code : String(error)));
+const nothingProtected = { isProtected: () => false };
 const usedBytes = async (root: string): Promise<number> => (await scanBlobs(storeLayout(root))).bytes;
 
 /** A store in `root` holding blobs 0..count-1, blob i last used i seconds after blob 0, all long ago. */
@@ -45,13 +47,31 @@ t.test("planEviction: oldest first, protected skipped, fits says whether the tar
   const file = (name: string, size: number, mtimeMs: number): BlobFile => ({ path: `/x/${name}`, name, hash: name, size, mtimeMs });
   const blobs = [file("c", 10, 3), file("a", 10, 1), file("b", 10, 2), file("d", 10, 4)];
   const names = (plan: ReturnType<typeof planEviction>) => plan.victims.map((victim) => victim.name);
-  t.strictSame(names(planEviction(blobs, () => false, 40)), [], "already under the target");
-  t.strictSame(names(planEviction(blobs, () => false, 25)), ["a", "b"]);
-  t.strictSame(names(planEviction(blobs, (hash) => hash === "a", 25)), ["b", "c"], "a protected blob is skipped");
-  const impossible = planEviction(blobs, (hash) => hash !== "d", 5);
+  t.strictSame(names(planEviction(blobs, nothingProtected, 40)), [], "already under the target");
+  t.strictSame(names(planEviction(blobs, nothingProtected, 25)), ["a", "b"]);
+  t.strictSame(names(planEviction(blobs, { isProtected: (hash) => hash === "a" }, 25)), ["b", "c"], "a protected blob is skipped");
+  const impossible = planEviction(blobs, { isProtected: (hash) => hash !== "d" }, 5);
   t.strictSame([names(impossible), impossible.fits, impossible.remainingBytes], [["d"], false, 30], "not enough to evict");
-  t.strictSame(names(planEviction([file("y", 5, 1), file("x", 5, 1)], () => false, 5)), ["x"], "ties by name");
-  t.strictSame(names(planEviction([{ ...file("z", 50, 0), hash: undefined }], () => false, 0)), [], "non-blob files are never evicted");
+  t.strictSame(names(planEviction([file("y", 5, 1), file("x", 5, 1)], nothingProtected, 5)), ["x"], "ties by name");
+  t.strictSame(names(planEviction([{ ...file("z", 50, 0), hash: undefined }], nothingProtected, 0)), [], "non-blob files are never evicted");
+});
+
+t.test("removeBlobs keeps a blob protected after the plan was made, and tells the store while it removes one", async (t) => {
+  const dir = t.testdir({ a: "aaaa", b: "bbbb" });
+  const victim = (name: string) => ({ path: join(dir, name), name, hash: name, size: 4, mtimeMs: 0 });
+  const protectedNow = new Set<string>();
+  const told: string[] = [];
+  const freed = await removeBlobs([victim("a"), victim("b")], {
+    isProtected: (hash) => protectedNow.has(hash),
+    removing: (hash, underWay) => {
+      told.push(`${hash} ${underWay ? "removing" : "done"}`);
+      protectedNow.add("b"); // a client finds b while a is being removed
+    },
+  });
+  t.equal(freed, 4);
+  t.strictSame(told, ["a removing", "a done"]);
+  t.equal(existsSync(join(dir, "a")), false);
+  t.equal(existsSync(join(dir, "b")), true, "b was found meanwhile: kept");
 });
 
 t.test("the open scan counts what is there; writes are accounted", async (t) => {
@@ -139,9 +159,9 @@ t.test("enforce (store gc) evicts to the low watermark only when over the quota"
   const root = join(t.testdir(), "store");
   await agedStore(root, 10);
   const quota = await StoreQuota.open(storeLayout(root), 2000);
-  t.strictSame(await quota.enforce(() => false), { blobs: 0, bytes: 0 }, "under the quota: nothing");
+  t.strictSame(await quota.enforce(nothingProtected), { blobs: 0, bytes: 0 }, "under the quota: nothing");
   const tight = await StoreQuota.open(storeLayout(root), 500);
   t.equal(tight.lowWatermarkBytes, 450);
-  t.strictSame(await tight.enforce(() => false), { blobs: 6, bytes: 600 });
+  t.strictSame(await tight.enforce(nothingProtected), { blobs: 6, bytes: 600 });
   t.strictSame(await present(root, 10), [6, 7, 8, 9]);
 });
