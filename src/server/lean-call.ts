@@ -6,12 +6,23 @@ import type { CallObserver } from "./observe/call-record.js";
 import { CallMeter } from "./observe/call-meter.js";
 import { encodeGrpcMessage } from "./refusal-handler.js";
 import { StatusError, toCallStatus, type CallStatus } from "./status-of.js";
+import { stopReceiving, stopReceivingAfterTrailers } from "./stop-receiving.js";
+import { streamBatches } from "../util/chunk-batches.js";
 import { firstEvent } from "../util/first-event.js";
+
+/** Bytes of a request body held before the client is made to wait (on top of the HTTP/2 window). */
+const BODY_HIGH_WATER_MARK = 1024 * 1024;
 
 /** What a lean method's body gets to work with. */
 export interface LeanCall {
   /** Aborts when the client goes away or the deadline passes. */
   readonly signal: AbortSignal;
+  /**
+   * The request body's chunks as they arrived (a `for await` over the request would concatenate
+   * whatever is buffered into a new buffer). Read once; released when the call ends, however far
+   * it was read.
+   */
+  readonly body: AsyncGenerator<Buffer[], void, undefined>;
   /** A request message: names the call in its record (from the first) and counts its blob bytes in. */
   noteRequest(message: Message): void;
   /** A response message: counts its blob bytes out. */
@@ -46,8 +57,10 @@ export async function serveLeanCall(
   const deadline = grpcTimeoutMs(timeoutHeader);
   const timer =
     deadline === undefined ? undefined : setTimeout(() => controller.abort(new StatusError(Code.DeadlineExceeded, "the deadline passed")), deadline);
+  const body = streamBatches(request, BODY_HIGH_WATER_MARK);
   const call: LeanCall = {
     signal,
+    body,
     noteRequest: (message) => meter?.noteRequest(message),
     noteResponse: (message) => meter?.noteResponse(message),
     countOut: (bytes) => meter?.countOut(bytes),
@@ -74,6 +87,9 @@ export async function serveLeanCall(
     clearTimeout(timer);
     response.off("close", onClose);
   }
+  // An answer may come before the whole request (a blob stored already, a refused name): the body
+  // reader lets go of the stream, whose listener would otherwise pause it again for good.
+  void body.return(undefined);
   if (!response.destroyed && !response.writableEnded) endWithStatus(response, outcome);
   // What the client did not send stays unread: drop it so the stream can close.
   if (!request.readableEnded) request.resume();
@@ -83,20 +99,24 @@ export async function serveLeanCall(
 /**
  * Ends the response with the call's status: in trailers after the answer, or, for a failure before
  * any answer, in gRPC's trailers-only form, one HEADERS frame in one write (Node sends trailers
- * from a setImmediate, a write and an event-loop turn after the rest).
+ * from a setImmediate, a write and an event-loop turn after the rest). Then stops a client that
+ * is still sending ({@link stopReceiving}).
  */
 function endWithStatus(response: Http2ServerResponse, outcome: CallStatus | undefined): void {
   const status = {
     "grpc-status": String(outcome?.code ?? 0),
     ...(outcome !== undefined ? { "grpc-message": encodeGrpcMessage(outcome.rawMessage) } : {}),
   };
+  const { stream } = response;
   if (outcome !== undefined && !response.headersSent) {
-    const { stream } = response;
-    if (!stream.destroyed && !stream.closed) stream.respond({ ":status": 200, "content-type": "application/grpc", ...status }, { endStream: true });
+    if (stream.destroyed || stream.closed) return;
+    stream.respond({ ":status": 200, "content-type": "application/grpc", ...status }, { endStream: true });
+    stopReceiving(stream);
     return;
   }
   startResponse(response);
   response.addTrailers(status);
+  stopReceivingAfterTrailers(response);
   response.end();
 }
 

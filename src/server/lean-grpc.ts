@@ -16,7 +16,6 @@ import type { CallObserver } from "./observe/call-record.js";
 import { backendForCall, REQUEST_METADATA_HEADER } from "./request-metadata.js";
 import type { ServerContext } from "./server-context.js";
 import type { UnaryRoute } from "./unary-routes.js";
-import { streamBatches } from "../util/chunk-batches.js";
 import { splitWriteRequest } from "./write-request-parts.js";
 
 const READ_PATH = "/google.bytestream.ByteStream/Read";
@@ -25,8 +24,6 @@ const WRITE_PATH = "/google.bytestream.ByteStream/Write";
 const MAX_RELAYED_MESSAGE_BYTES = 4 * 1024 * 1024 + 16;
 /** A ReadRequest is a resource name and two integers; anything longer is not one. */
 const MAX_READ_REQUEST_BYTES = 64 * 1024;
-/** Bytes of a request body held before the client is made to wait (on top of the HTTP/2 window). */
-const BODY_HIGH_WATER_MARK = 1024 * 1024;
 
 /** Options for {@link createLeanGrpc}. */
 export interface LeanGrpcOptions {
@@ -62,11 +59,6 @@ export function createLeanGrpc(server: ServerContext & { readonly flags: PolicyF
   };
 }
 
-/** The request body's chunks as they arrived: a `for await` over the request would concatenate whatever is buffered into a new buffer. */
-function requestChunks(request: Http2ServerRequest): AsyncGenerator<Buffer[], void, undefined> {
-  return streamBatches(request, BODY_HIGH_WATER_MARK);
-}
-
 /** gRPC with protobuf over HTTP/2 and no compression declared: anything else is left to Connect, which answers it. */
 function isPlainGrpc(request: Http2ServerRequest): boolean {
   const contentType = request.headers["content-type"];
@@ -100,7 +92,7 @@ function decodeUnaryRequest(schema: DescMessage, parts: Buffer[]): MessageShape<
 }
 
 async function serveUnary(route: UnaryRoute, call: LeanCall, request: Http2ServerRequest, readMaxBytes: number): Promise<void> {
-  const messages = grpcMessageParts(requestChunks(request), readMaxBytes);
+  const messages = grpcMessageParts(call.body, readMaxBytes);
   const first = await messages.next();
   if (first.done === true) throw new ConnectError("protocol error: missing input message for unary method", Code.Unimplemented);
   if ((await messages.next()).done !== true) throw new ConnectError("protocol error: received extra input message for unary method", Code.Unimplemented);
@@ -114,7 +106,7 @@ async function serveUnary(route: UnaryRoute, call: LeanCall, request: Http2Serve
 }
 
 async function serveRead(server: ServerContext, call: LeanCall, request: Http2ServerRequest): Promise<void> {
-  const messages = grpcMessages(requestChunks(request), MAX_READ_REQUEST_BYTES);
+  const messages = grpcMessages(call.body, MAX_READ_REQUEST_BYTES);
   const first = await messages.next();
   if (first.done === true) throw new ConnectError("Read received no request message", Code.InvalidArgument);
   if ((await messages.next()).done !== true) throw new ConnectError("Read takes exactly one request message", Code.InvalidArgument);
@@ -144,7 +136,7 @@ async function serveRead(server: ServerContext, call: LeanCall, request: Http2Se
 
 async function serveWrite(server: ServerContext, call: LeanCall, request: Http2ServerRequest, readMaxBytes: number): Promise<void> {
   async function* requests(): AsyncGenerator<ReceivedWrite, void, undefined> {
-    for await (const parts of grpcMessageParts(requestChunks(request), readMaxBytes)) {
+    for await (const parts of grpcMessageParts(call.body, readMaxBytes)) {
       const received = decodeWriteRequest(parts);
       call.noteRequest(received.request);
       if (received.data !== received.request.data) call.countIn(byteLengthOf(received.data));

@@ -11,6 +11,7 @@ import { createReapiRouter, type UnaryRoute } from "./unary-routes.js";
 import { createProtocolSniffer, type SniffingServer } from "./protocol-sniffer.js";
 import { createRefusalHandler, type RefusalListener } from "./refusal-handler.js";
 import { requireBearerToken } from "./require-token.js";
+import { stopReceivingAfterTrailers } from "./stop-receiving.js";
 import { registerAllowedMethods } from "./routes.js";
 import type { ServerContext } from "./server-context.js";
 
@@ -75,7 +76,11 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
     ...(options.observe !== undefined ? { observe: options.observe } : {}),
   });
   const dispatch: typeof connectHandler = (request, response) => {
-    if ("stream" in request && leanGrpc(request, response as Http2ServerResponse)) return;
+    if ("stream" in request) {
+      if (leanGrpc(request, response as Http2ServerResponse)) return;
+      // Connect may answer before reading the whole request (a Write of a blob stored already).
+      stopReceivingAfterTrailers(response as Http2ServerResponse);
+    }
     connectHandler(request, response);
   };
   const handler = options.requiredToken !== undefined ? requireBearerToken(options.requiredToken, dispatch) : dispatch;
