@@ -1,6 +1,6 @@
 // The store a `store` maintenance command works on: --cache-dir and --cache-quota, or their variables.
 import { statSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { storeLayout, type StoreLayout } from "../backend/local/store-layout.js";
 import { defaultCacheDir } from "../run/cache-dir.js";
 import { ToolError } from "../run/tool-error.js";
@@ -20,19 +20,29 @@ function flagOrVariable(key: keyof RawSettings, flag: string | undefined, env: N
   return row === undefined ? undefined : env[row.env];
 }
 
-/** The layout of the existing store named by `--cache-dir` (default $XDG_CACHE_HOME/bst-cas-run); a ToolError when it is no directory. */
+/**
+ * The layout of the existing store named by `--cache-dir` (default $XDG_CACHE_HOME/bst-cas-run);
+ * a ToolError when it is no directory or lacks the store's `cas/`, `ac/` and `tmp/` (which every
+ * store has from its first run): `verify` and `gc` remove files, never in a directory that is not a store.
+ */
 export function existingStore(cacheDir: string | undefined, context: StoreContext): StoreLayout {
   const given = flagOrVariable("cacheDir", cacheDir, context.env);
   if (given === "") throw new ToolError("--cache-dir must not be empty");
   const root = given === undefined ? defaultCacheDir(context.env) : resolve(context.cwd, given);
-  let isDirectory = false;
+  if (!isDirectory(root)) throw new ToolError(`no store at ${root}: not a directory`);
+  const layout = storeLayout(root);
+  const missing = [layout.casDir, layout.acDir, layout.tmpDir].find((dir) => !isDirectory(dir));
+  if (missing !== undefined) throw new ToolError(`no store at ${root}: it has no ${basename(missing)}/ directory, so it was not made by bst-cas-run`);
+  return layout;
+}
+
+/** True when `path` is a directory (following symbolic links); false when it is anything else or missing. */
+function isDirectory(path: string): boolean {
   try {
-    isDirectory = statSync(root).isDirectory();
+    return statSync(path).isDirectory();
   } catch {
-    // Reported below.
+    return false;
   }
-  if (!isDirectory) throw new ToolError(`no store at ${root}: not a directory`);
-  return storeLayout(root);
 }
 
 /** The `--cache-quota` in bytes, or undefined when neither the flag nor BST_CAS_RUN_CACHE_QUOTA is set. */

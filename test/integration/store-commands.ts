@@ -1,6 +1,6 @@
 // `bst-cas-run store stats|gc|verify` through the built CLI: output, exit statuses, one-line errors.
-import { chmod, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, mkdir, readFile, utimes, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import t from "tap";
 import { create } from "@bufbuild/protobuf";
 import { openLocalStore } from "../../src/backend/local/local-store.js";
@@ -79,6 +79,27 @@ t.test("errors are one line and exit 125", async (t) => {
     t.match(String(result.stderr), message);
     t.notMatch(String(result.stderr), /\n/, "one line");
   }
+});
+
+t.test("verify and gc refuse a directory that is not a store, and leave its files alone", async (t) => {
+  const dir = privateTestDir(t);
+  const notStore = join(dir, "home");
+  // Files that verify (a cas/ file whose name is no hash of it) and gc (a dead writer's temp file) would remove in a store.
+  const looksLikeBlob = join(notStore, "cas", "ab", "ab".repeat(32));
+  const looksLikeTemp = join(notStore, "tmp", "x.999999999.0123456789ab.tmp");
+  await mkdir(dirname(looksLikeBlob), { recursive: true });
+  await mkdir(dirname(looksLikeTemp), { recursive: true });
+  await writeFile(looksLikeBlob, "notes");
+  await writeFile(looksLikeTemp, "draft");
+  const longAgo = new Date(Date.now() - 30 * 24 * 3600 * 1000);
+  await utimes(looksLikeTemp, longAgo, longAgo);
+  for (const command of ["verify", "gc", "stats"]) {
+    const result = await runTool(["store", command, "--cache-dir", notStore], { env: ENV, cwd: dir });
+    t.equal(result.exitCode, 125, command);
+    t.equal(String(result.stderr), `bst-cas-run: no store at ${notStore}: it has no ac/ directory, so it was not made by bst-cas-run`);
+  }
+  t.equal(await readFile(looksLikeBlob, "utf8"), "notes", "the cas/-like file is kept");
+  t.equal(await readFile(looksLikeTemp, "utf8"), "draft", "the tmp/-like file is kept");
 });
 
 t.test("each store command has its usage text", async (t) => {
