@@ -303,6 +303,8 @@ export class LocalStore implements Backend, ResumableUploads {
       async (file) => {
         await file.writeFile(bytes);
       },
+      // An empty file decodes as an ActionResult with no outputs: a hit that would lose the build's files.
+      { durable: true },
     );
   }
 

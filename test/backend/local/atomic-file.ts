@@ -1,10 +1,12 @@
-// Tests for src/backend/local/atomic-file.ts: a file appears whole or not at all, also through LocalStore writes that abort.
+// Tests for src/backend/local/atomic-file.ts: a file appears whole or not at all, also through LocalStore writes that abort; durable writes flush before the rename.
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import t from "tap";
+import { create } from "@bufbuild/protobuf";
 import { writeFileAtomically } from "../../../src/backend/local/atomic-file.js";
 import { openLocalStore } from "../../../src/backend/local/local-store.js";
+import { ActionResultSchema } from "../../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 
 const HELLO = Buffer.from("hello world");
 const helloDigest = { hash: createHash("sha256").update(HELLO).digest("hex"), sizeBytes: HELLO.length };
@@ -78,4 +80,52 @@ t.test("a LocalStore write that is aborted leaves nothing behind", async (t) => 
     t.equal(await store.hasBlob(helloDigest), true);
     t.strictSame(await filesUnder(store.layout.tmpDir), []);
   });
+});
+
+t.test("durable: the data is flushed to disk before the name appears; otherwise no flush", async (t) => {
+  for (const durable of [true, false]) {
+    const steps: string[] = [];
+    const fsPromises = await import("node:fs/promises");
+    const { writeFileAtomically: write } = await t.mockImport<typeof import("../../../src/backend/local/atomic-file.js")>(
+      "../../../src/backend/local/atomic-file.js",
+      {
+        "node:fs/promises": {
+          ...fsPromises,
+          open: async (...args: Parameters<typeof fsPromises.open>) => {
+            const handle = await fsPromises.open(...args);
+            const datasync = handle.datasync.bind(handle);
+            handle.datasync = async () => (steps.push("datasync"), datasync());
+            return handle;
+          },
+          rename: async (from: string, to: string) => (steps.push("rename"), fsPromises.rename(from, to)),
+        },
+      },
+    );
+    const dir = t.testdir();
+    await write(join(dir, `${durable}.tmp`), join(dir, `${durable}`), (file) => file.writeFile("entry"), { durable });
+    t.strictSame(steps, durable ? ["datasync", "rename"] : ["rename"], `durable: ${durable}`);
+    t.equal(await readFile(join(dir, `${durable}`), "utf8"), "entry");
+  }
+});
+
+t.test("LocalStore writes action-cache entries durably (an empty entry would read as a result with no outputs)", async (t) => {
+  const writes: Array<{ finalPath: string; durable: boolean }> = [];
+  const atomic = await import("../../../src/backend/local/atomic-file.js");
+  const { openLocalStore: open } = await t.mockImport<typeof import("../../../src/backend/local/local-store.js")>(
+    "../../../src/backend/local/local-store.js",
+    {
+      "../../../src/backend/local/atomic-file.js": {
+        writeFileAtomically: (...args: Parameters<typeof atomic.writeFileAtomically>) => {
+          writes.push({ finalPath: args[1], durable: args[3]?.durable === true });
+          return atomic.writeFileAtomically(...args);
+        },
+      },
+    },
+  );
+  const store = await open(join(t.testdir(), "store"));
+  await store.updateActionResult(helloDigest, create(ActionResultSchema, { exitCode: 1 }), new AbortController().signal);
+  const entries = writes.filter((write) => write.finalPath.startsWith(store.layout.acDir));
+  t.equal(entries.length, 1, "one action-cache entry written");
+  t.equal(entries[0]?.durable, true);
+  t.equal((await store.getActionResult(helloDigest, new AbortController().signal))?.exitCode, 1);
 });
