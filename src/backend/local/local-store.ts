@@ -16,6 +16,7 @@ import { writeFileAtomically } from "./atomic-file.js";
 import type { EvictionGuard } from "./blob-eviction.js";
 import { DEFAULT_TOUCH_INTERVAL_MS, touchIfStale } from "./blob-touch.js";
 import { isErrno } from "./errno.js";
+import { RecentUses } from "./recent-uses.js";
 import { partialSize, receiveUpload, type ResumableUploads, type UploadStatus } from "./resumable-uploads.js";
 import { DEFAULT_STALE_AGES, removeStaleTempFiles, type StaleAges } from "./stale-temp-files.js";
 import { StoreQuota } from "./store-quota.js";
@@ -40,6 +41,8 @@ const LOOKUP_BATCH = 64;
 export interface LocalStoreOptions {
   /** Keep the blobs under this many bytes, evicting the least recently used; no limit when absent. */
   readonly quotaBytes?: number;
+  /** Under a quota, how long a use keeps a blob from eviction; for as long as the store is open when absent. */
+  readonly protectUsedForMs?: number;
   /** A blob's mtime is moved to now on use at most this often (default one minute). */
   readonly touchIntervalMs?: number;
   /** Which leftovers in tmp/ are removed at open (default: temp files of dead writers after an hour, uploads after a day). */
@@ -51,7 +54,7 @@ export async function openLocalStore(root: string, options: LocalStoreOptions = 
   const layout = prepareStoreDirs(root);
   await removeStaleTempFiles(layout, options.staleAges ?? DEFAULT_STALE_AGES);
   const store = new LocalStore(layout, options.touchIntervalMs ?? DEFAULT_TOUCH_INTERVAL_MS);
-  if (options.quotaBytes !== undefined) await store.enableQuota(options.quotaBytes);
+  if (options.quotaBytes !== undefined) await store.enableQuota(options.quotaBytes, options.protectUsedForMs);
   return store;
 }
 
@@ -64,8 +67,8 @@ export class LocalStore implements Backend, ResumableUploads {
   #closing = false;
   /** The `cas/xx` directories known to exist. */
   readonly #blobDirs = new Set<string>();
-  /** Hashes this store has handed out, found or written: never evicted while it is open (kept only under a quota). */
-  readonly #protected = new Set<string>();
+  /** Blobs this store has handed out, found or written: not evicted while remembered (kept only under a quota). */
+  #recentUses = new RecentUses();
   /** Hashes whose files eviction is removing right now: not handed out meanwhile. */
   readonly #evicting = new Set<string>();
   #quota: StoreQuota | undefined;
@@ -75,9 +78,13 @@ export class LocalStore implements Backend, ResumableUploads {
     readonly touchIntervalMs: number = DEFAULT_TOUCH_INTERVAL_MS,
   ) {}
 
-  /** Starts keeping the blobs under `quotaBytes` (scans the store once). */
-  async enableQuota(quotaBytes: number): Promise<void> {
+  /**
+   * Starts keeping the blobs under `quotaBytes` (scans the store once). A blob used since is not
+   * evicted for `protectUsedForMs` after its last use; for as long as the store is open when absent.
+   */
+  async enableQuota(quotaBytes: number, protectUsedForMs?: number): Promise<void> {
     this.#quota = await StoreQuota.open(this.layout, quotaBytes);
+    this.#recentUses = new RecentUses(protectUsedForMs !== undefined ? { keepForMs: protectUsedForMs } : {});
   }
 
   /** The quota, when one is set. */
@@ -362,12 +369,12 @@ export class LocalStore implements Backend, ResumableUploads {
   }
 
   #protect(digest: BlobDigest): void {
-    if (this.#quota !== undefined) this.#protected.add(digest.hash);
+    if (this.#quota !== undefined) this.#recentUses.note(digest.hash);
   }
 
   /** What eviction under the quota must keep, and the blobs it is removing. */
   readonly #evictionGuard: EvictionGuard = {
-    isProtected: (hash) => this.#protected.has(hash),
+    isProtected: (hash) => this.#recentUses.has(hash),
     removing: (hash, underWay) => {
       if (underWay) this.#evicting.add(hash);
       else this.#evicting.delete(hash);

@@ -132,6 +132,17 @@ t.test("a store that cannot make room answers RESOURCE_EXHAUSTED and loses nothi
   t.pass("a blob that fits is still taken");
 });
 
+t.test("with protectUsedForMs (serve), a use protects a blob for that long only: a full store takes new blobs again", async (t) => {
+  const root = join(t.testdir(), "store");
+  const store = await openLocalStore(root, { quotaBytes: 1000, protectUsedForMs: 200 });
+  for (let i = 0; i < 10; i++) await store.writeBlob(digestOf(blob(i)), [blob(i)], signal);
+  t.equal(await codeOf(store.writeBlob(digestOf(blob(10)), [blob(10)], signal)), Code.ResourceExhausted, "every blob used within the window: full");
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  t.equal(await codeOf(store.writeBlob(digestOf(blob(10)), [blob(10)], signal)), "resolved", "the window has passed: room is made");
+  t.equal((await present(root, 11)).includes(10), true);
+  t.ok(await usedBytes(root) <= 1000, "within the quota");
+});
+
 t.test("concurrent writes reserve room first: never over the quota", async (t) => {
   const root = join(t.testdir(), "store");
   const store = await openLocalStore(root, { quotaBytes: 1000 });
