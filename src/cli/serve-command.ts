@@ -11,6 +11,13 @@ import { reportFailure } from "./report-failure.js";
 import { ServerOptionsCommand } from "./server-options-command.js";
 import { mergeEnvironment, refuseStoreFlagsWithRemote } from "./settings.js";
 
+/**
+ * Under --cache-quota, how long a blob a client used is kept from eviction: long enough for a
+ * build to use what FindMissingBlobs promised, short enough that a server running for weeks does
+ * not end up protecting its whole store (a one-command run protects what it used until it ends).
+ */
+const SERVE_PROTECT_USED_BLOBS_MS = 10 * 60 * 1000;
+
 /** Serves the filtered REAPI on a socket (or TLS port) for sandboxes managed elsewhere. */
 export class ServeCommand extends ServerOptionsCommand {
   static override paths = [["serve"]];
@@ -42,7 +49,7 @@ export class ServeCommand extends ServerOptionsCommand {
       const flags = this.serverFlags();
       const merged = mergeEnvironment(flags, process.env);
       refuseStoreFlagsWithRemote(flags, merged);
-      const settings = buildServerSettings(merged, { cwd: process.cwd(), env: process.env });
+      const settings = { ...buildServerSettings(merged, { cwd: process.cwd(), env: process.env }), protectUsedBlobsForMs: SERVE_PROTECT_USED_BLOBS_MS };
       const listen = await this.listenAddress();
       const token = this.requireTokenFile === undefined ? undefined : (await readFile(this.requireTokenFile, "utf8")).trim();
       if (token === "") throw new ToolError("--require-token-file holds no token");

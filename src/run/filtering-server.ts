@@ -64,6 +64,6 @@ async function openBackend(settings: ServerSettings): Promise<{ backend: Backend
   const backend = await openLocalStore(settings.cacheDir).catch((error: Error) => {
     throw new ToolError(`cannot use the cache directory ${settings.cacheDir}: ${error.message}`, undefined, { cause: error });
   });
-  if (settings.cacheQuotaBytes !== undefined) await backend.enableQuota(settings.cacheQuotaBytes);
+  if (settings.cacheQuotaBytes !== undefined) await backend.enableQuota(settings.cacheQuotaBytes, settings.protectUsedBlobsForMs);
   return { backend };
 }

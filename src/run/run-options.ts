@@ -19,6 +19,8 @@ export interface ServerSettings {
   readonly maxBlobSizeBytes: number;
   /** Keep the embedded store's blobs under this many bytes (--cache-quota); no limit when absent. */
   readonly cacheQuotaBytes?: number;
+  /** Under the quota, how long a use keeps a blob from eviction; for the server's whole life when absent (a run's). */
+  readonly protectUsedBlobsForMs?: number;
   readonly observability: Observability;
 }
 
