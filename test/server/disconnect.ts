@@ -5,6 +5,7 @@ import grpc from "@grpc/grpc-js";
 import { Capabilities, ContentAddressableStorage } from "../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { ByteStream, ReadRequestSchema, WriteRequestSchema } from "../../src/gen/google/bytestream/bytestream_pb.js";
 import { blobOf, call, codeName, digestOf } from "../helpers/grpc-call.js";
+import type { CallRecord } from "../../src/server/observe/call-record.js";
 import { startInProcessServer, type InProcessServer } from "../helpers/in-process-server.js";
 import { frame, rawSession } from "../helpers/raw-grpc.js";
 import { eventually, storeProblems, storeTempFiles, storeTmpEntries } from "../helpers/store-audit.js";
@@ -151,7 +152,11 @@ t.test("a download whose connection drops after the first chunk", async (t) => {
 // 20 uploads of one blob cut off together: those queued behind the first must leave the queue
 // when their calls are cancelled, and the store's close() must wait for every one of them.
 t.test("many clients vanishing at once", async (t) => {
-  const served = await startInProcessServer(t);
+  const writesEnded: CallRecord[] = [];
+  const observe = (record: CallRecord) => {
+    if (record.method.endsWith("ByteStream/Write")) writesEnded.push(record);
+  };
+  const served = await startInProcessServer(t, { observe });
   const sessions = Array.from({ length: 20 }, () => rawSession(served.socketPath));
   sessions.forEach((session, at) => {
     const stream = session.request(grpcHeaders(WRITE_PATH));
@@ -163,7 +168,10 @@ t.test("many clients vanishing at once", async (t) => {
   for (const session of sessions) session.destroy();
   const client = served.client();
   await assertHealthy(t, served, client);
-  t.ok(await eventually(async () => (await storeTempFiles(served.storeDir)).length === 0), "no temp file is left in tmp/");
+  // The server learns of each connection's end in its own turn: a write whose turn came before
+  // its client's end was seen does start, and only once all 20 have ended is tmp/ settled.
+  t.ok(await eventually(async () => writesEnded.length === sessions.length, 10_000), "every Write call ends");
+  t.strictSame(await storeTempFiles(served.storeDir), [], "no temp file is left in tmp/");
   t.strictSame(await storeProblems(served.storeDir, { partialUploads: true }), [], "cas/ holds no partial blob");
   const missing = await call(client, ContentAddressableStorage.method.findMissingBlobs, { blobDigests: [DIGEST] });
   t.equal(missing.responses[0]?.missingBlobDigests.length, 1, "FindMissingBlobs reports the blob missing");
