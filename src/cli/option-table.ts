@@ -55,7 +55,7 @@ export interface RawSettings {
 /** The option table; the command, the environment reader and the docs all follow it. */
 export const OPTION_TABLE: readonly OptionRow[] = [
   { key: "cacheDir", flag: "--cache-dir", env: "BST_CAS_RUN_CACHE_DIR", kind: "string", arg: "DIR", defaultText: "$XDG_CACHE_HOME/bst-cas-run", description: "directory of the embedded store" },
-  { key: "cacheQuota", flag: "--cache-quota", env: "BST_CAS_RUN_CACHE_QUOTA", kind: "string", arg: "SIZE", defaultText: "no limit", description: "keep the store's blobs under SIZE (bytes, or with K, M, G, T), evicting the least recently used" },
+  { key: "cacheQuota", flag: "--cache-quota", env: "BST_CAS_RUN_CACHE_QUOTA", kind: "string", arg: "SIZE", defaultText: "no limit", description: "keep the store's blobs under SIZE (bytes, or with K, M, G, T), evicting the least recently used; blobs the run uploaded, read or found are not evicted until it ends (under serve, for ten minutes after their last use)" },
   { key: "socketPath", flag: "--socket-path", env: "BST_CAS_RUN_SOCKET_PATH", kind: "string", arg: "PATH", defaultText: "/run/reapi.sock", description: "where the socket appears in the sandbox (under /run or /tmp)" },
   { key: "instance", flag: "--instance", env: "BST_CAS_RUN_INSTANCE", kind: "string", arg: "NAME", defaultText: "(empty)", description: "the only REAPI instance name clients may use" },
   { key: "actionCacheEnableUpdate", flag: "--action-cache-enable-update", env: "BST_CAS_RUN_ACTION_CACHE_ENABLE_UPDATE", kind: "boolean", defaultText: "off", description: "allow ActionCache/UpdateActionResult (and set RECC_CACHE_UPLOAD_LOCAL_BUILD)" },
