@@ -1,5 +1,5 @@
 // A bare gRPC client on node:http2 for hostile tests: any path, any framing, and a strict reading of the answer.
-import { connect as connectHttp2, type ClientHttp2Session, type IncomingHttpHeaders } from "node:http2";
+import { connect as connectHttp2, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from "node:http2";
 import { connect as connectSocket } from "node:net";
 
 /** A gRPC answer, or why it was not a well-formed one. */
@@ -24,6 +24,24 @@ export function rawSession(socketPath: string): ClientHttp2Session {
   const session = connectHttp2("http://localhost", { createConnection: () => connectSocket(socketPath) });
   session.on("error", () => undefined);
   return session;
+}
+
+/** What has arrived on a client stream: its response headers ({} before any), trailers and body. */
+export interface Received {
+  readonly headers: IncomingHttpHeaders;
+  readonly trailers: IncomingHttpHeaders | undefined;
+  readonly body: Buffer;
+}
+
+/** Records what arrives on `stream` from now on; the function returned tells what has arrived so far. */
+export function recordReceived(stream: ClientHttp2Stream): () => Received {
+  let headers: IncomingHttpHeaders = {};
+  let trailers: IncomingHttpHeaders | undefined;
+  const chunks: Buffer[] = [];
+  stream.on("response", (received) => (headers = received));
+  stream.on("trailers", (received) => (trailers = received));
+  stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+  return () => ({ headers, trailers, body: Buffer.concat(chunks) });
 }
 
 /** Splits a response body into its length-prefixed messages; undefined when the framing is broken. */

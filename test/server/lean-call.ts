@@ -1,12 +1,11 @@
 // Tests for src/server/lean-call.ts: the grpc-timeout header and how the status is sent (the rest is exercised through test/server/lean-grpc.ts).
-import type { IncomingHttpHeaders } from "node:http2";
 import t from "tap";
 import { create, toBinary } from "@bufbuild/protobuf";
 import grpc from "@grpc/grpc-js";
 import { GetActionResultRequestSchema } from "../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { grpcTimeoutMs } from "../../src/server/lean-call.js";
 import { startInProcessServer } from "../helpers/in-process-server.js";
-import { frame, rawSession } from "../helpers/raw-grpc.js";
+import { frame, rawSession, recordReceived, type Received } from "../helpers/raw-grpc.js";
 
 t.test("grpc-timeout in every unit, and nothing for a malformed one", async (t) => {
   t.equal(grpcTimeoutMs("2H"), 7_200_000);
@@ -24,16 +23,11 @@ t.test("the status: in trailers after an answer, alone in the headers (trailers-
   t.teardown(() => void session.close());
   /** One call's headers and trailers as they arrived. */
   const exchange = (path: string, message: Uint8Array) =>
-    new Promise<{ headers: IncomingHttpHeaders; trailers: IncomingHttpHeaders | undefined; body: Buffer }>((resolve, reject) => {
+    new Promise<Received>((resolve, reject) => {
       const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
-      let headers: IncomingHttpHeaders = {};
-      let trailers: IncomingHttpHeaders | undefined;
-      const chunks: Buffer[] = [];
-      stream.on("response", (received) => (headers = received));
-      stream.on("trailers", (received) => (trailers = received));
-      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      const received = recordReceived(stream);
       stream.on("error", reject);
-      stream.on("close", () => resolve({ headers, trailers, body: Buffer.concat(chunks) }));
+      stream.on("close", () => resolve(received()));
       stream.end(frame(message));
     });
   const missing = { hash: "0".repeat(64), sizeBytes: 1n };

@@ -1,12 +1,12 @@
 // Tests for src/server/stop-receiving.ts: a call answered before its client finished sending ends its HTTP/2 stream, on the lean gRPC path and on Connect's.
-import type { ClientHttp2Session, IncomingHttpHeaders } from "node:http2";
+import type { ClientHttp2Session } from "node:http2";
 import t, { type Test } from "tap";
 import { create, toBinary } from "@bufbuild/protobuf";
 import grpc from "@grpc/grpc-js";
 import { ByteStream, WriteRequestSchema } from "../../src/gen/google/bytestream/bytestream_pb.js";
 import { blobOf, call, codeName, digestOf } from "../helpers/grpc-call.js";
 import { startInProcessServer, type InProcessServer } from "../helpers/in-process-server.js";
-import { frame, rawSession } from "../helpers/raw-grpc.js";
+import { frame, rawSession, recordReceived, type Received } from "../helpers/raw-grpc.js";
 
 const MIB = 1024 * 1024;
 /** Several times what the server holds unread (its 8 MiB window and 1 MiB of buffered body). */
@@ -41,10 +41,7 @@ const filler = (count: number): Buffer[] => Array.from({ length: count }, () => 
 const extraMessage = (): Buffer[] => [frame(Buffer.alloc(10)), frame(Buffer.alloc(10)), ...filler(32)];
 
 /** How a stream the client kept sending on ended: what it received, and whether it closed at all. */
-interface Ending {
-  readonly headers: IncomingHttpHeaders;
-  readonly trailers: IncomingHttpHeaders | undefined;
-  readonly body: Buffer;
+interface Ending extends Received {
   /** The RST_STREAM code it closed with; undefined while it is still open at the bound. */
   readonly rstCode: number | undefined;
 }
@@ -56,20 +53,15 @@ interface Ending {
 function sendWithoutEnd(session: ClientHttp2Session, path: string, contentType: string, messages: readonly Buffer[]): Promise<Ending> {
   return new Promise((resolve) => {
     const stream = session.request({ ":method": "POST", ":path": path, "content-type": contentType, te: "trailers" });
-    let headers: IncomingHttpHeaders = {};
-    let trailers: IncomingHttpHeaders | undefined;
-    const chunks: Buffer[] = [];
-    stream.on("response", (received) => (headers = received));
-    stream.on("trailers", (received) => (trailers = received));
-    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    const received = recordReceived(stream);
     stream.on("error", () => undefined);
     const bound = setTimeout(() => {
       stream.close();
-      resolve({ headers, trailers, body: Buffer.concat(chunks), rstCode: undefined });
+      resolve({ ...received(), rstCode: undefined });
     }, CLOSE_BOUND_MS);
     stream.on("close", () => {
       clearTimeout(bound);
-      resolve({ headers, trailers, body: Buffer.concat(chunks), rstCode: stream.rstCode });
+      resolve({ ...received(), rstCode: stream.rstCode });
     });
     void (async () => {
       for (const message of messages) {
