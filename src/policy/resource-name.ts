@@ -1,6 +1,7 @@
 // Parsing of ByteStream resource names: only CAS blob names pass, everything else is refused.
 import { Code, ConnectError } from "@connectrpc/connect";
 import { parseHashAndSize, type BlobDigest } from "./digest.js";
+import { instanceSegmentProblem } from "./instance-name-rules.js";
 
 /** A ByteStream resource name that names a CAS blob. */
 export interface BlobResourceName {
@@ -11,17 +12,6 @@ export interface BlobResourceName {
   /** Set for `compressed-blobs/{compressor}/...` names. */
   readonly compressor?: string;
 }
-
-/** Path segments that may not appear in an instance name (REAPI reserves them). */
-export const RESERVED_SEGMENTS: ReadonlySet<string> = new Set([
-  "blobs",
-  "uploads",
-  "actions",
-  "actionResults",
-  "operations",
-  "capabilities",
-  "compressed-blobs",
-]);
 
 /** Digest-function segments this server accepts in resource names: SHA-256 only. */
 const DIGEST_FUNCTION_SEGMENTS: ReadonlySet<string> = new Set(["sha256"]);
@@ -59,8 +49,8 @@ function parse(name: string, kind: "read" | "write", maxBlobSizeBytes?: number):
   if (anchor < 0) refuse(kind === "read" ? "no blobs/ segment" : "no uploads/ segment");
   const instanceSegments = segments.slice(0, anchor);
   for (const segment of instanceSegments) {
-    if (segment === "" || segment === "." || segment === "..") refuse("the instance name has an empty, '.' or '..' segment");
-    if (RESERVED_SEGMENTS.has(segment)) refuse(`the instance name uses the reserved word ${JSON.stringify(segment)}`);
+    const problem = instanceSegmentProblem(segment);
+    if (problem !== undefined) refuse(`the instance name ${problem}`);
   }
 
   let at = anchor;
