@@ -1,4 +1,5 @@
 // Merges flags with BST_CAS_RUN_* variables: flags win, variables fill what flags leave unset.
+import { instanceNameMessage } from "../policy/instance-name-rules.js";
 import { ToolError } from "../run/tool-error.js";
 import { flagOf, OPTION_TABLE, type OptionRow, type RawSettings } from "./option-table.js";
 
@@ -7,8 +8,9 @@ const FALSE_WORDS = new Set(["", "0", "false", "no", "off"]);
 
 /**
  * The settings with every option the flags did not give read from its variable in `env`.
- * List variables hold comma-separated items. Throws a ToolError naming the variable when a
- * value cannot be read.
+ * List variables hold comma-separated items. Throws a ToolError naming the flag or variable
+ * when a value cannot be read, or when an instance name (--instance, --remote-instance) could
+ * never appear in a resource name.
  */
 export function mergeEnvironment(flags: RawSettings, env: NodeJS.ProcessEnv): RawSettings {
   const merged: Record<string, unknown> = { ...flags };
@@ -16,11 +18,17 @@ export function mergeEnvironment(flags: RawSettings, env: NodeJS.ProcessEnv): Ra
     const fromFlag = flags[row.key];
     const given = Array.isArray(fromFlag) ? fromFlag.length > 0 : fromFlag !== undefined;
     const text = env[row.env];
-    if (given || text === undefined) continue;
-    merged[row.key] = readVariable(row, text);
+    if (!given && text !== undefined) merged[row.key] = readVariable(row, text);
+    if (INSTANCE_KEYS.has(row.key) && typeof merged[row.key] === "string") {
+      const message = instanceNameMessage(given ? row.flag : row.env, merged[row.key] as string);
+      if (message !== undefined) throw new ToolError(message);
+    }
   }
   return merged as RawSettings;
 }
+
+/** Options that name a REAPI instance, checked as one when read. */
+const INSTANCE_KEYS: ReadonlySet<keyof RawSettings> = new Set(["instance", "remoteInstance"]);
 
 function readVariable(row: OptionRow, text: string): string | boolean | string[] {
   switch (row.kind) {

@@ -1,6 +1,7 @@
 // Which REAPI server and instance the client commands talk to.
 import { isAbsolute } from "node:path";
 import { parseRemoteUrl, type RemoteAddress } from "../backend/remote/remote-url.js";
+import { instanceNameMessage } from "../policy/instance-name-rules.js";
 import { SOCKET_ENV_VAR } from "../sandbox/recc-environment.js";
 import { usageError } from "./exit-status.js";
 
@@ -20,7 +21,7 @@ export interface EndpointFlags {
  * `--server URL` (unix:/path, grpc://host:port, grpcs://host:port) if given, else the socket
  * of the surrounding bst-cas-run sandbox (REAPI_SOCKET). The instance is `--instance`, else,
  * for the sandbox's socket, RECC_INSTANCE, else "". Throws a usage error (exit 2) when
- * neither names a server or the URL is malformed.
+ * neither names a server, the URL is malformed, or the instance is not a usable instance name.
  */
 export function resolveEndpoint(flags: EndpointFlags, env: NodeJS.ProcessEnv): Endpoint {
   if (flags.server !== undefined) {
@@ -30,7 +31,7 @@ export function resolveEndpoint(flags: EndpointFlags, env: NodeJS.ProcessEnv): E
     } catch {
       throw usageError(`--server must be unix:/path, grpc://host:port or grpcs://host:port, got ${JSON.stringify(flags.server)}`);
     }
-    return { address, instanceName: flags.instance ?? "" };
+    return { address, instanceName: checkedInstance("--instance", flags.instance ?? "") };
   }
   const socket = env[SOCKET_ENV_VAR];
   if (socket === undefined || socket === "") {
@@ -39,6 +40,13 @@ export function resolveEndpoint(flags: EndpointFlags, env: NodeJS.ProcessEnv): E
   if (!isAbsolute(socket)) throw usageError(`${SOCKET_ENV_VAR} must be an absolute socket path, got ${JSON.stringify(socket)}`);
   return {
     address: { kind: "unix", path: socket, text: `unix:${socket}` },
-    instanceName: flags.instance ?? env["RECC_INSTANCE"] ?? "",
+    instanceName: flags.instance !== undefined ? checkedInstance("--instance", flags.instance) : checkedInstance("RECC_INSTANCE", env["RECC_INSTANCE"] ?? ""),
   };
+}
+
+/** `name`, unless it cannot be an instance name: then a usage error naming `source` (exit 2). */
+function checkedInstance(source: string, name: string): string {
+  const message = instanceNameMessage(source, name);
+  if (message !== undefined) throw usageError(message);
+  return name;
 }

@@ -151,6 +151,26 @@ t.test("an empty string flag counts as given", async (t) => {
   t.strictSame(mergeEnvironment({ instance: "" }, { BST_CAS_RUN_INSTANCE: "main" }), { instance: "" });
 });
 
+t.test("an instance name that cannot be one is refused, naming the flag or the variable it came from", async (t) => {
+  const cases: Array<[RawSettings, NodeJS.ProcessEnv, string]> = [
+    [{ instance: "a/blobs" }, {}, '--instance "a/blobs": the instance name uses the reserved word "blobs"'],
+    [{}, { BST_CAS_RUN_INSTANCE: "main/" }, `BST_CAS_RUN_INSTANCE "main/": the instance name starts or ends with '/'`],
+    [{ remoteInstance: "x/../y" }, {}, `--remote-instance "x/../y": the instance name has an empty, '.' or '..' segment`],
+    [{}, { BST_CAS_RUN_REMOTE_INSTANCE: "uploads" }, 'BST_CAS_RUN_REMOTE_INSTANCE "uploads": the instance name uses the reserved word "uploads"'],
+    [{ instance: "/a" }, { BST_CAS_RUN_INSTANCE: "fine" }, `--instance "/a": the instance name starts or ends with '/'`],
+  ];
+  for (const [flags, env, message] of cases) {
+    const error = errorOf(() => mergeEnvironment(flags, env));
+    t.type(error, ToolError, message);
+    if (error instanceof ToolError) {
+      t.equal(error.exitStatus, 125);
+      t.equal(error.message, message);
+    }
+  }
+  t.strictSame(mergeEnvironment({ instance: "fine" }, { BST_CAS_RUN_INSTANCE: "a/blobs" }), { instance: "fine" }, "a variable the flag overrides is not read");
+  t.strictSame(mergeEnvironment({}, { BST_CAS_RUN_INSTANCE: "", BST_CAS_RUN_REMOTE_INSTANCE: "a/b" }), { instance: "", remoteInstance: "a/b" }, "good names pass");
+});
+
 t.test("--cache-dir and --cache-quota given as flags are refused beside an upstream; from variables they are left alone", async (t) => {
   const check = (flags: RawSettings, env: NodeJS.ProcessEnv) => errorOf(() => refuseStoreFlagsWithRemote(flags, mergeEnvironment(flags, env)));
   for (const [key, flag] of [["cacheDir", "--cache-dir"], ["cacheQuota", "--cache-quota"]] as const) {

@@ -26,3 +26,16 @@ t.test("no server at all", async (t) => {
   t.throws(() => resolveEndpoint({}, {}), { exitStatus: 2, message: /no server: run inside a bst-cas-run sandbox/ });
   t.throws(() => resolveEndpoint({}, { REAPI_SOCKET: "" }), { name: "ToolError", exitStatus: 2 });
 });
+
+t.test("an instance name that cannot be one is a usage error naming where it came from", async (t) => {
+  t.throws(() => resolveEndpoint({ server: "unix:/tmp/s.sock", instance: "a/blobs" }, {}), {
+    exitStatus: 2,
+    message: '--instance "a/blobs": the instance name uses the reserved word "blobs"',
+  });
+  t.throws(() => resolveEndpoint({ instance: "a//b" }, { REAPI_SOCKET: "/run/reapi.sock" }), { exitStatus: 2, message: /^--instance "a\/\/b": / });
+  t.throws(() => resolveEndpoint({}, { REAPI_SOCKET: "/run/reapi.sock", RECC_INSTANCE: "/main" }), {
+    exitStatus: 2,
+    message: `RECC_INSTANCE "/main": the instance name starts or ends with '/'`,
+  });
+  t.equal(resolveEndpoint({ instance: "ok" }, { REAPI_SOCKET: "/run/reapi.sock", RECC_INSTANCE: "/main" }).instanceName, "ok", "a RECC_INSTANCE that --instance overrides is not read");
+});

@@ -155,6 +155,9 @@ t.test("usage errors exit 2, in one line", async (t) => {
   const outside = await runTool(["cas", "missing", `${"0".repeat(64)}/1`], { env, cwd: work });
   t.equal(outside.exitCode, 2, "outside a sandbox, without --server: exit 2");
   t.match(outside.stderr, /no server: run inside a bst-cas-run sandbox/);
+  const badInstance = await runTool(["capabilities", "--server", "unix:/nonexistent/reapi.sock", "--instance", "a/blobs"], { env, cwd: work });
+  t.equal(badInstance.exitCode, 2, "an instance name that cannot be one: exit 2, before any connection");
+  t.equal(badInstance.stderr, 'bst-cas-run: capabilities: --instance "a/blobs": the instance name uses the reserved word "blobs"');
   const unreachable = await runTool(["capabilities", "--server", "unix:/nonexistent/reapi.sock"], { env, cwd: work });
   t.equal(unreachable.exitCode, 3, "a server that cannot be reached: exit 3");
   t.match(unreachable.stderr, /^bst-cas-run: capabilities: cannot reach the server/);

@@ -37,6 +37,13 @@ t.test("user errors", async (t) => {
       args: ["serve", "--socket", join(runtime, "s.sock"), "--remote", "unix:/nonexistent/up.sock", "--cache-dir", join(dir, "cache")],
       stderr: /^bst-cas-run: --cache-dir applies to the embedded store; with --remote unix:\/nonexistent\/up.sock the upstream keeps the blobs$/,
     },
+    { name: "an instance name with a reserved segment", args: ["--instance", "a/blobs", "--", "true"], stderr: /^bst-cas-run: --instance "a\/blobs": the instance name uses the reserved word "blobs"$/ },
+    {
+      name: "the same for serve, from the variable",
+      args: ["serve", "--socket", join(runtime, "i.sock")],
+      env: { ...env, BST_CAS_RUN_INSTANCE: "main/" },
+      stderr: /^bst-cas-run: BST_CAS_RUN_INSTANCE "main\/": the instance name starts or ends with '\/'$/,
+    },
     { name: "bad upstream URL", args: ["--remote", "http://example", "--", "true"], stderr: /^bst-cas-run: --remote must be unix:\/path, grpc:\/\/host:port or grpcs:\/\/host:port, got "http:\/\/example"$/ },
   ];
   for (const c of cases) {
