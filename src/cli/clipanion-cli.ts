@@ -2,6 +2,7 @@
 import { Builtins, Cli, type BaseContext, type CommandClass } from "clipanion";
 import { ExitStatus } from "../run/tool-error.js";
 import { clientUsageStatus } from "./client-usage.js";
+import { parseErrorLine } from "./parse-error-line.js";
 import { VersionCommand } from "./version-command.js";
 
 /** The program's version, as package.json gives it (replaced at bundle time). */
@@ -70,15 +71,18 @@ export function createCli(commands: Commands): Cli {
   return cli;
 }
 
-/** Parses `argv` with clipanion and runs the command it names; sets the process's exit status, and a command line it cannot parse is a one-line error and 125. */
+/**
+ * Parses `argv` with clipanion and runs the command it names; sets the process's exit status. A
+ * command line it cannot parse is one line naming what was wrong, and exits 2 for the client
+ * commands, 125 for the others.
+ */
 export async function runCli(argv: readonly string[]): Promise<void> {
   const cli = createCli(await loadCommands(argv));
   let command;
   try {
     command = cli.process([...argv], Cli.defaultContext);
   } catch (error) {
-    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    process.stderr.write(`bst-cas-run: ${message} (see bst-cas-run --help)\n`);
+    process.stderr.write(`bst-cas-run: ${parseErrorLine(error, argv)}\n`);
     process.exitCode = clientUsageStatus(argv) ?? ExitStatus.toolFailure;
     return;
   }

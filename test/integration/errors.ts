@@ -15,7 +15,7 @@ t.test("user errors", async (t) => {
   const env = { ...inherited, XDG_RUNTIME_DIR: runtime, BST_CAS_RUN_CACHE_DIR: join(dir, "cache") };
   const cases: { name: string; args: string[]; env?: NodeJS.ProcessEnv; stderr: RegExp }[] = [
     { name: "unknown flag", args: ["--no-such-flag", "--", "true"], stderr: /^bst-cas-run: Unsupported option name \("--no-such-flag"\)\. \(see bst-cas-run --help\)$/ },
-    { name: "no command", args: [], stderr: /^bst-cas-run: Not enough positional arguments\. \(see bst-cas-run --help\)$/ },
+    { name: "no command", args: [], stderr: /^bst-cas-run: Not enough positional arguments: expected -- <command> \[args\.\.\.\] \(see bst-cas-run --help\)$/ },
     { name: "conflicting flags", args: ["--sandbox", "none", "--share-net", "--", "true"], stderr: /^bst-cas-run: --sandbox none cannot be combined with sandbox options \(--share-net\)$/ },
     { name: "socket path too long", args: ["--socket-path", `/run/${"s".repeat(120)}`, "--", "true"], stderr: /^bst-cas-run: --socket-path is 125 bytes, over the 107 a UNIX socket path may have$/ },
     { name: "cache directory not usable", args: ["--cache-dir", join(dir, "a-file", "cache"), "--", "true"], stderr: /^bst-cas-run: cannot use the cache directory .*a-file\/cache: ENOTDIR/ },
