@@ -6,6 +6,7 @@ import type { RemoteOptions } from "../backend/remote/open-remote-backend.js";
 import type { RunOptions, SandboxKind, ServerSettings } from "../run/run-options.js";
 import { ToolError } from "../run/tool-error.js";
 import type { Mount } from "../sandbox/bwrap-args.js";
+import { checkWritableFile } from "./check-writable.js";
 import { flagOf, type RawSettings } from "./option-table.js";
 import { parseSize } from "./parse-size.js";
 import { checkSocketPath } from "./validate.js";
@@ -68,12 +69,14 @@ export function buildRunOptions(settings: RawSettings, command: readonly string[
   };
 }
 
-/** Checks the options `run` and `serve` share and builds their settings. */
+/** Checks the options `run` and `serve` share (--stats-json must be writable now) and builds their settings. */
 export function buildServerSettings(settings: RawSettings, context: RunContext): ServerSettings {
   for (const key of ["cacheDir", "logFile", "statsJson", "remote", "accessTokenFile", "serverCert", "clientCert", "clientKey"] as const) {
     if (settings[key] === "") throw new ToolError(`${flagOf(key)} must not be empty`);
   }
   const path = (value: string | undefined) => (value === undefined ? undefined : resolve(context.cwd, value));
+  // Written only once the command has ended: a path that cannot take it is refused before anything runs.
+  if (settings.statsJson !== undefined) checkWritableFile("--stats-json", resolve(context.cwd, settings.statsJson));
   return {
     cacheDir: settings.cacheDir === undefined ? defaultCacheDir(context.env) : resolve(context.cwd, settings.cacheDir),
     ...(settings.remote !== undefined ? { remote: remoteOptions(settings, path) } : {}),

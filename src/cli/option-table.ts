@@ -82,7 +82,7 @@ export const OPTION_TABLE: readonly OptionRow[] = [
   { key: "verbose", flag: "--verbose", env: "BST_CAS_RUN_VERBOSE", kind: "boolean", defaultText: "off", description: "log one line per call to stderr (also -v)" },
   { key: "logFile", flag: "--log-file", env: "BST_CAS_RUN_LOG_FILE", kind: "string", arg: "FILE", defaultText: "", description: "append one line per call to FILE" },
   { key: "stats", flag: "--stats", env: "BST_CAS_RUN_STATS", kind: "boolean", defaultText: "off", description: "print a summary of the calls to stderr at exit" },
-  { key: "statsJson", flag: "--stats-json", env: "BST_CAS_RUN_STATS_JSON", kind: "string", arg: "FILE", defaultText: "", description: "write the call summary as JSON to FILE at exit" },
+  { key: "statsJson", flag: "--stats-json", env: "BST_CAS_RUN_STATS_JSON", kind: "string", arg: "FILE", defaultText: "", description: "write the call summary as JSON to FILE at exit (its directory must exist and be writable at start)" },
   { key: "clearenv", flag: "--clearenv", env: "BST_CAS_RUN_CLEARENV", kind: "boolean", defaultText: "off", description: "start the command with an empty environment but a minimal PATH (and the recc variables)" },
 ];
 

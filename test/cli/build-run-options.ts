@@ -47,7 +47,7 @@ t.test("every option given", async (t) => {
       cacheDir: "cache", socketPath: "/tmp/r.sock", instance: "main", actionCacheEnableUpdate: true, sandbox: "bwrap",
       root: "sub", bind: ["src", "afile:/etc/x"], roBind: ["/:/host"], tmpfs: ["/var/tmp"], chdir: "/src", shareNet: true,
       uid: "0", gid: "4294967294", hostname: "build-1.example", setenv: ["A=1"], unsetenv: ["HOME"], clearenv: false,
-      maxBlobSize: "64K", verbose: true, logFile: "calls.log", stats: true, statsJson: "/var/s.json",
+      maxBlobSize: "64K", verbose: true, logFile: "calls.log", stats: true, statsJson: join(dir, "sub", "s.json"),
     }),
     {
       command: ["cc", "-c"],
@@ -74,7 +74,7 @@ t.test("every option given", async (t) => {
       env: { XDG_CACHE_HOME: "/xdg", PATH: "/p" },
       setenv: { A: "1" },
       maxBlobSizeBytes: 65536,
-      observability: { verbose: true, stats: true, logFile: join(dir, "calls.log"), statsJson: "/var/s.json" },
+      observability: { verbose: true, stats: true, logFile: join(dir, "calls.log"), statsJson: join(dir, "sub", "s.json") },
     },
   );
 });
@@ -221,6 +221,24 @@ t.test("mount order: a --bind nested under a --ro-bind stays on top, whatever th
   t.ok(at("--ro-bind", "/srv") < at("--bind", "/srv/out"), "the parent is mounted before the child");
   t.strictSame(orderedMounts(shape).map((e) => (e.kind === "bind" ? e.mount.destination : e.destination)), ["/srv", "/srv/out"], "orderedMounts agrees");
   t.strictSame(build({ bind: ["src:/a", "sub:/b"], roBind: ["afile:/c"] }).shape.mounts.map((m) => m.destination), ["/a", "/b", "/c"], "order within each flag is kept");
+});
+
+t.test("--stats-json must be writable before the run starts", async (t) => {
+  t.equal(build({ statsJson: "new.json" }).observability.statsJson, join(dir, "new.json"), "a new file in the working directory");
+  t.equal(build({ statsJson: "afile" }).observability.statsJson, join(dir, "afile"), "an existing regular file");
+  const cases: Array<[string, string]> = [
+    ["gone/s.json", `--stats-json: cannot write ${join(dir, "gone", "s.json")}: the directory ${join(dir, "gone")} does not exist`],
+    ["sub", `--stats-json: cannot write ${join(dir, "sub")}: it exists and is not a regular file`],
+    ["afile/s.json", `--stats-json: cannot write ${join(dir, "afile", "s.json")}: ${join(dir, "afile")} is not a directory`],
+  ];
+  for (const [statsJson, message] of cases) {
+    const error = errorOf({ statsJson });
+    t.type(error, ToolError, statsJson);
+    if (error instanceof ToolError) {
+      t.equal(error.exitStatus, 125);
+      t.equal(error.message, message);
+    }
+  }
 });
 
 t.test("empty path values are refused, like an empty --bind source", async (t) => {
