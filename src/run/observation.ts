@@ -5,13 +5,17 @@ import type { CallObserver } from "../server/observe/call-record.js";
 import { createCallLog } from "../server/observe/call-log.js";
 import { CallStats } from "../server/observe/call-stats.js";
 import type { Observability } from "./run-options.js";
+import { errorReason } from "../util/error-reason.js";
 import { ToolError } from "./tool-error.js";
 
 /** The observer to give the server, and how to finish. */
 export interface Observation {
   /** Undefined when nothing was asked for, so the server skips the bookkeeping. */
   readonly observe: CallObserver | undefined;
-  /** Writes the summary and JSON report, and closes the log file. */
+  /**
+   * Writes the summary and JSON report, and closes the log file. Never rejects: a report or log
+   * that cannot be written is one line on stderr, and the run keeps its command's exit status.
+   */
   finish(): Promise<void>;
 }
 
@@ -23,7 +27,14 @@ export async function startObservation(options: Observability, stderr: NodeJS.Wr
   if (options.verbose) observers.push(createCallLog(stderr as unknown as import("node:stream").Writable));
   let file: WriteStream | undefined;
   if (options.logFile !== undefined) {
-    file = await openLog(options.logFile);
+    const path = options.logFile;
+    file = await openLog(path);
+    // A write that fails later (disk full, file system gone) is reported once; the run goes on.
+    let reported = false;
+    file.on("error", (error) => {
+      if (!reported) stderr.write(`bst-cas-run: --log-file: cannot write ${path}: ${errorReason(error)}\n`);
+      reported = true;
+    });
     observers.push(createCallLog(file));
   }
   const observe: CallObserver | undefined =
@@ -31,11 +42,15 @@ export async function startObservation(options: Observability, stderr: NodeJS.Wr
   return {
     observe,
     async finish() {
-      if (file !== undefined) await new Promise<void>((resolve) => file.end(() => resolve()));
+      if (file !== undefined && !file.destroyed) await new Promise<void>((resolve) => file.end(() => resolve()));
       if (stats === undefined) return;
       if (options.stats) stderr.write(stats.summary());
       if (options.statsJson !== undefined) {
-        await writeFile(options.statsJson, `${JSON.stringify(stats.report, null, 2)}\n`);
+        try {
+          await writeFile(options.statsJson, `${JSON.stringify(stats.report, null, 2)}\n`);
+        } catch (error) {
+          stderr.write(`bst-cas-run: --stats-json: cannot write ${options.statsJson}: ${errorReason(error)}\n`);
+        }
       }
     },
   };

@@ -1,5 +1,5 @@
 // Mistakes a user can fix: one line on stderr naming the problem and the fix, exit status 125.
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import t from "tap";
@@ -54,4 +54,26 @@ t.test("user errors", async (t) => {
       if (c.name !== "user namespaces unavailable") t.equal(result.stderr.split("\n").length, 1, "one line");
     });
   }
+});
+
+t.test("--stats-json: checked before anything runs; a write that fails at the end keeps the command's status", async (t) => {
+  const dir = t.testdir({ work: {} });
+  const work = join(dir, "work");
+  const runtime = mkdtempSync("/tmp/bcr-test-");
+  t.teardown(() => rmSync(runtime, { recursive: true, force: true }));
+  const { NODE_OPTIONS: _nodeOptions, ...inherited } = process.env;
+  const env = { ...inherited, XDG_RUNTIME_DIR: runtime, BST_CAS_RUN_CACHE_DIR: join(dir, "cache") };
+
+  const early = await runTool(["--sandbox", "none", "--stats-json", "gone/s.json", "--", "touch", "ran"], { env, cwd: work });
+  t.equal(early.exitCode, 125);
+  t.equal(early.stderr, `bst-cas-run: --stats-json: cannot write ${join(work, "gone", "s.json")}: the directory ${join(work, "gone")} does not exist`);
+  t.notOk(existsSync(join(work, "ran")), "the command did not run");
+  const serve = await runTool(["serve", "--socket", join(runtime, "s.sock"), "--stats-json", join(work, "gone", "s.json")], { env, cwd: work });
+  t.equal(serve.exitCode, 125, "serve refuses it too");
+  t.notOk(existsSync(join(runtime, "s.sock")), "and does not start");
+
+  mkdirSync(join(work, "out"));
+  const late = await runTool(["--sandbox", "none", "--stats-json", "out/s.json", "--", "sh", "-c", "rm -r out; exit 3"], { env, cwd: work });
+  t.equal(late.exitCode, 3, "the command's own status");
+  t.equal(late.stderr, `bst-cas-run: --stats-json: cannot write ${join(work, "out", "s.json")}: ENOENT: no such file or directory`);
 });
