@@ -1,5 +1,5 @@
-// `bst-cas-run serve`: the filtering server alone, until SIGINT or SIGTERM.
-import { existsSync } from "node:fs";
+// `bst-cas-run serve`: the filtering server alone, until SIGINT, SIGTERM or SIGHUP.
+import { existsSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { Command, Option } from "clipanion";
@@ -10,6 +10,7 @@ import { buildServerSettings } from "./build-run-options.js";
 import { reportFailure } from "./report-failure.js";
 import { ServerOptionsCommand } from "./server-options-command.js";
 import { mergeEnvironment, refuseStoreFlagsWithRemote } from "./settings.js";
+import { signalExitStatus, stopOnSignal } from "./stop-signals.js";
 
 /**
  * Under --cache-quota, how long a blob a client used is kept from eviction: long enough for a
@@ -26,7 +27,10 @@ export class ServeCommand extends ServerOptionsCommand {
     description: "serve the filtered REAPI on a UNIX socket until interrupted",
     details: `
       The same server \`bst-cas-run -- <cmd>\` starts for its sandbox, on a socket you choose, with
-      the same backend, policy and logging options. It runs until SIGINT or SIGTERM.
+      the same backend, policy and logging options. It runs until SIGINT, SIGTERM or SIGHUP (the
+      terminal closed), then stops, removes the socket and exits 0; a second such signal during
+      that stop ends it at once, by that signal (a shell shows 128+N: 130 for SIGINT, 143 for
+      SIGTERM).
 
       \`--listen HOST:PORT\` serves over TLS on TCP instead (\`--tls-cert\` and \`--tls-key\` required),
       for use as another bst-cas-run's \`--remote grpcs://HOST:PORT\`; \`--require-token-file\` makes
@@ -54,13 +58,19 @@ export class ServeCommand extends ServerOptionsCommand {
       const token = this.requireTokenFile === undefined ? undefined : (await readFile(this.requireTokenFile, "utf8")).trim();
       if (token === "") throw new ToolError("--require-token-file holds no token");
       const running = await startFilteringServer(settings, listen, token);
-      this.context.stderr.write(`bst-cas-run: serving on ${running.server.address}\n`);
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
-        process.once("SIGINT", () => resolve("SIGINT"));
-        process.once("SIGTERM", () => resolve("SIGTERM"));
+      // Listening for the signals before saying so: whoever waits for that line may signal at once.
+      const stopped = stopOnSignal(() => running.close(), {
+        stopping: (signal) => this.context.stderr.write(`bst-cas-run: ${signal}, stopping\n`),
+        force: (signal) => {
+          this.context.stderr.write(`bst-cas-run: ${signal} again, exiting without waiting for the stop to finish\n`);
+          if (listen.kind === "unix") rmSync(listen.path, { force: true });
+          // Ended by the signal itself, not process.exit(), whose clean-up waits for file writes the stop is stuck on.
+          process.kill(process.pid, signal);
+          process.exit(signalExitStatus(signal));
+        },
       });
-      this.context.stderr.write(`bst-cas-run: ${signal}, stopping\n`);
-      await running.close();
+      this.context.stderr.write(`bst-cas-run: serving on ${running.server.address}\n`);
+      await stopped;
       return 0;
     } catch (error) {
       return reportFailure(error, this.context.stderr);
