@@ -27,7 +27,7 @@ export function parseErrorLine(error: unknown, argv: readonly string[]): string 
   const withReason = own.find((candidate) => candidate.reason !== null);
   if (withReason !== undefined) {
     const path = pathOf(withReason.usage);
-    return `${expectedPositionals(withReason) ?? withReason.reason}${hint(path)}`;
+    return `${expectedPositionals(withReason) ?? valueForSwitch(withReason) ?? withReason.reason}${hint(path)}`;
   }
   if (own.length === 1) {
     const path = pathOf(own[0]!.usage);
@@ -65,6 +65,15 @@ function expectedPositionals(candidate: Candidate): string | undefined {
   if (operands.length === 0) return undefined;
   const expected = operands.join(" ").replace("<command> ...", "-- <command> [args...]");
   return `Not enough positional arguments: expected ${expected}`;
+}
+
+/** For `--flag=value` where the usage lists `[--flag]` as a switch, which takes no value: that, said plainly. */
+function valueForSwitch(candidate: Candidate): string | undefined {
+  const match = /^Invalid option name \("(--[^="]+)=(.*)"\)\.$/.exec(candidate.reason ?? "");
+  if (match === null) return undefined;
+  const flag = match[1]!;
+  const isSwitch = candidate.usage.split(" ").some((word) => word === `[${flag}]` || (word.startsWith("[") && word.endsWith("]") && word.slice(1, -1).split(",").includes(flag)));
+  return isSwitch ? `${flag} takes no value, got ${JSON.stringify(`${flag}=${match[2]}`)}` : undefined;
 }
 
 /** Required options (`<--result #0>` in a usage) that `argv` does not give. */

@@ -18,7 +18,10 @@ async function parseError(argv: string[]): Promise<unknown> {
 t.test("one line per kind of parse error, naming the argument and the help to read", async (t) => {
   const cases: Array<[string[], string]> = [
     [["--no-such-flag", "--", "true"], 'Unsupported option name ("--no-such-flag"). (see bst-cas-run --help)'],
-    [["--share-net=1", "--", "x"], 'Invalid option name ("--share-net=1"). (see bst-cas-run --help)'],
+    [["--share-net=1", "--", "x"], '--share-net takes no value, got "--share-net=1" (see bst-cas-run --help)'],
+    [["--verbose=yes", "--", "x"], '--verbose takes no value, got "--verbose=yes" (see bst-cas-run --help)'],
+    [["cas", "get", "--tree=", "d"], '--tree takes no value, got "--tree=" (see bst-cas-run cas get --help)'],
+    [["--bogus=1", "--", "x"], 'Invalid option name ("--bogus=1"). (see bst-cas-run --help)'],
     [["--cache-dir"], "Not enough arguments to option --cache-dir. (see bst-cas-run --help)"],
     [[], "Not enough positional arguments: expected -- <command> [args...] (see bst-cas-run --help)"],
     [["--"], "Not enough positional arguments: expected -- <command> [args...] (see bst-cas-run --help)"],
