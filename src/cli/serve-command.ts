@@ -83,6 +83,7 @@ export class ServeCommand extends ServerOptionsCommand {
     }
     if (this.socket !== undefined) {
       if (this.tlsCert !== undefined || this.tlsKey !== undefined) throw new ToolError("--tls-cert and --tls-key go with --listen, not --socket");
+      if (this.socket === "") throw new ToolError("--socket must not be empty");
       const path = resolve(this.socket);
       if (!isAbsolute(path) || Buffer.byteLength(path) > 107) throw new ToolError(`--socket path is too long for a UNIX socket: ${path}`);
       if (existsSync(path)) throw new ToolError(`--socket ${path} already exists`);

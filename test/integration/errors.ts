@@ -44,6 +44,7 @@ t.test("user errors", async (t) => {
       env: { ...env, BST_CAS_RUN_INSTANCE: "main/" },
       stderr: /^bst-cas-run: BST_CAS_RUN_INSTANCE "main\/": the instance name starts or ends with '\/'$/,
     },
+    { name: "an empty --socket for serve", args: ["serve", "--socket="], stderr: /^bst-cas-run: --socket must not be empty$/ },
     { name: "bad upstream URL", args: ["--remote", "http://example", "--", "true"], stderr: /^bst-cas-run: --remote must be unix:\/path, grpc:\/\/host:port or grpcs:\/\/host:port, got "http:\/\/example"$/ },
   ];
   for (const c of cases) {
