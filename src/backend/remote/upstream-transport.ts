@@ -1,11 +1,11 @@
 // The HTTP/2 connection to the upstream server (UNIX socket or TCP, TLS, bearer token, keepalive) and the gRPC calls opened on it.
-import { connect as connectSocket } from "node:net";
 import { constants as http2Constants, type ClientHttp2Stream, type Http2Session, type OutgoingHttpHeaders, type SecureClientSessionOptions } from "node:http2";
 import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { REQUEST_METADATA_HEADER } from "../../server/request-metadata.js";
 import type { OpenUpstreamCall } from "./upstream-call.js";
 import type { RemoteAddress } from "./remote-url.js";
+import { DEFAULT_CONNECT_TIMEOUT_MS, openUpstreamSocket, streamUnlessAborted, watchHandshake, type UpstreamTlsOptions } from "./upstream-socket.js";
 
 /** TLS material and credentials for the upstream, already read from their files. */
 export interface UpstreamCredentials {
@@ -37,6 +37,15 @@ const READ_MAX_BYTES = 5 * 1024 * 1024;
  */
 const CONNECTION_LOST = new Set(["ENOENT", "ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
 
+/** How the connection to the upstream is made. */
+export interface UpstreamTransportOptions {
+  /**
+   * How long a connection may take, from its start to the end of the HTTP/2 handshake (TLS
+   * included), before it is given up and its calls fail UNAVAILABLE. Default 10 s.
+   */
+  readonly connectTimeoutMs?: number;
+}
+
 /** The means to open calls on the upstream connection, and to close it. */
 export interface UpstreamTransport {
   /** Opens a gRPC call as a raw HTTP/2 stream, with the credentials' and the call's headers. */
@@ -52,21 +61,21 @@ export interface UpstreamTransport {
 
 /**
  * Calls to `address`, sending `credentials` and each call's request metadata. The connection is
- * made on the first call, kept alive with pings, and made again after it is lost.
+ * made on the first call, kept alive with pings, and made again after it is lost; one that does
+ * not complete its handshakes within the connect timeout is given up (see upstream-socket.ts).
  */
-export function createUpstreamTransport(address: RemoteAddress, credentials: UpstreamCredentials): UpstreamTransport {
-  const nodeOptions: SecureClientSessionOptions = { settings: { initialWindowSize: WINDOW_BYTES } };
-  let baseUrl: string;
-  if (address.kind === "unix") {
-    baseUrl = "http://localhost";
-    nodeOptions.createConnection = () => connectSocket(address.path);
-  } else {
-    const host = address.host.includes(":") ? `[${address.host}]` : address.host;
-    baseUrl = `${address.tls ? "https" : "http"}://${host}:${address.port}`;
-    if (credentials.serverCert !== undefined) nodeOptions.ca = credentials.serverCert;
-    if (credentials.clientCert !== undefined) nodeOptions.cert = credentials.clientCert;
-    if (credentials.clientKey !== undefined) nodeOptions.key = credentials.clientKey;
-  }
+export function createUpstreamTransport(address: RemoteAddress, credentials: UpstreamCredentials, options: UpstreamTransportOptions = {}): UpstreamTransport {
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const tls: UpstreamTlsOptions = {
+    ...(credentials.serverCert !== undefined ? { ca: credentials.serverCert } : {}),
+    ...(credentials.clientCert !== undefined ? { cert: credentials.clientCert } : {}),
+    ...(credentials.clientKey !== undefined ? { key: credentials.clientKey } : {}),
+  };
+  const nodeOptions: SecureClientSessionOptions = {
+    settings: { initialWindowSize: WINDOW_BYTES },
+    createConnection: () => openUpstreamSocket(address, tls, connectTimeoutMs),
+  };
+  const baseUrl = address.kind === "unix" ? "http://localhost" : `${address.tls ? "https" : "http"}://${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}`;
   const sessionManager = new WideWindowSessionManager(baseUrl, { pingIntervalMs: PING_INTERVAL_MS, pingTimeoutMs: PING_TIMEOUT_MS }, nodeOptions);
   const fixedHeaders: OutgoingHttpHeaders = {
     "content-type": "application/grpc",
@@ -80,8 +89,10 @@ export function createUpstreamTransport(address: RemoteAddress, credentials: Ups
     const headers = requestMetadata !== undefined ? { ...fixedHeaders, [REQUEST_METADATA_HEADER]: requestMetadata } : fixedHeaders;
     let stream: ClientHttp2Stream;
     try {
-      stream = await sessionManager.request("POST", path, headers, {});
+      // Waiting for the connection ends with the call's cancellation, not only with the connect timeout.
+      stream = await streamUnlessAborted(sessionManager.request("POST", path, headers, {}), signal);
     } catch (error) {
+      if (signal.aborted) throw signal.reason;
       throw asUnavailable(ConnectError.from(error), signal);
     }
     const cancel = () => stream.close(http2Constants.NGHTTP2_CANCEL);
@@ -113,7 +124,7 @@ export function createUpstreamTransport(address: RemoteAddress, credentials: Ups
  * An Http2SessionManager whose connections get the large connection window, not only large
  * stream windows: HTTP/2 has no setting for the connection window, which stays at 64 KiB until a
  * WINDOW_UPDATE raises it, and that caps every download from the upstream whatever the streams'
- * windows say.
+ * windows say. A connection's first use also starts watching for the end of its HTTP/2 handshake.
  */
 class WideWindowSessionManager extends Http2SessionManager {
   readonly #widened = new WeakSet<Http2Session>();
@@ -124,6 +135,7 @@ class WideWindowSessionManager extends Http2SessionManager {
     if (session !== undefined && !this.#widened.has(session) && !session.destroyed) {
       this.#widened.add(session);
       session.setLocalWindowSize(WINDOW_BYTES);
+      watchHandshake(session);
     }
     return stream;
   }

@@ -62,6 +62,8 @@ t.test("a long upload pings the upstream no sooner than every 5 minutes, which g
   mock.timers.enable({ apis: ["setTimeout"] });
   t.teardown(() => mock.timers.reset());
   const stream = await open("/google.bytestream.ByteStream/Write", { signal: AbortSignal.timeout(60_000) });
+  // The HTTP/2 handshake ends before the clock moves: the connect timeout runs on that clock too.
+  if (stream.session?.pendingSettingsAck === true) await once(stream.session, "localSettings");
   // Frames on a connection arrive in order: once the upstream has data written after a ping, it has the ping.
   const inStep = async () => {
     const seen = once(upstreamSaw, "data");

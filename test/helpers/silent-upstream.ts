@@ -1,0 +1,48 @@
+// A stand-in upstream that accepts connections and never writes a byte: no TLS handshake, no HTTP/2 SETTINGS.
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type AddressInfo, type Socket } from "node:net";
+import { join } from "node:path";
+import type { Test } from "tap";
+
+/** A silent listener and what it has accepted. */
+export interface SilentUpstream {
+  /** `{ path }` for a UNIX socket, `{ port }` on 127.0.0.1 for TCP. */
+  readonly path: string;
+  readonly port: number;
+  /** How many connections it has accepted so far. */
+  accepted(): number;
+  /** Stops listening and drops every connection it holds; the UNIX socket file goes too. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listens on a UNIX socket in a fresh directory (`kind` "unix") or on a free TCP port of
+ * 127.0.0.1 ("tcp"), reading and dropping whatever arrives and answering nothing. Closed at the end of `t`.
+ */
+export async function silentUpstream(t: Test, kind: "unix" | "tcp"): Promise<SilentUpstream> {
+  const dir = await mkdtemp("/tmp/bcr-silent-");
+  const path = join(dir, "up.sock");
+  const sockets = new Set<Socket>();
+  let count = 0;
+  const server = createServer((socket) => {
+    count++;
+    sockets.add(socket);
+    socket.on("data", () => undefined);
+    socket.on("error", () => undefined);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => (kind === "unix" ? server.listen(path, resolve) : server.listen(0, "127.0.0.1", resolve)));
+  const port = kind === "tcp" ? (server.address() as AddressInfo).port : 0;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  t.teardown(async () => {
+    await close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { path, port, accepted: () => count, close };
+}
