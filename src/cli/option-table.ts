@@ -65,7 +65,7 @@ export const OPTION_TABLE: readonly OptionRow[] = [
   { key: "clientCert", flag: "--client-cert", env: "BST_CAS_RUN_CLIENT_CERT", kind: "string", arg: "FILE", defaultText: "", description: "PEM client certificate for mutual TLS with the upstream" },
   { key: "clientKey", flag: "--client-key", env: "BST_CAS_RUN_CLIENT_KEY", kind: "string", arg: "FILE", defaultText: "", description: "PEM private key of --client-cert" },
   { key: "accessTokenFile", flag: "--access-token-file", env: "BST_CAS_RUN_ACCESS_TOKEN_FILE", kind: "string", arg: "FILE", defaultText: "", description: "send the token in FILE to the upstream as a bearer token" },
-  { key: "connectTimeout", flag: "--connect-timeout", env: "BST_CAS_RUN_CONNECT_TIMEOUT", kind: "string", arg: "SECONDS", defaultText: "10", description: "how long the upstream may take to answer at start" },
+  { key: "connectTimeout", flag: "--connect-timeout", env: "BST_CAS_RUN_CONNECT_TIMEOUT", kind: "string", arg: "SECONDS", defaultText: "10", description: "give up a connection to the upstream not made within SECONDS (TLS and HTTP/2 handshakes included): its calls fail UNAVAILABLE; the start-up check may take as long again for the answer" },
   { key: "sandbox", flag: "--sandbox", env: "BST_CAS_RUN_SANDBOX", kind: "string", arg: "bwrap|none", defaultText: "bwrap", description: "`none` runs the command on the host, the socket at its real path" },
   { key: "root", flag: "--root", env: "BST_CAS_RUN_ROOT", kind: "string", arg: "DIR", defaultText: "/", description: "directory shown read-only as / in the sandbox; the working directory is then not bound" },
   { key: "bind", flag: "--bind", env: "BST_CAS_RUN_BIND", kind: "list", arg: "SRC[:DEST]", defaultText: "", description: "bind a host path writable (repeatable)" },

@@ -12,7 +12,7 @@ export abstract class ServerOptionsCommand extends Command {
   clientCert = Option.String("--client-cert", { description: "PEM client certificate for the upstream" });
   clientKey = Option.String("--client-key", { description: "PEM key of --client-cert" });
   accessTokenFile = Option.String("--access-token-file", { description: "bearer token for the upstream, read from FILE" });
-  connectTimeout = Option.String("--connect-timeout", { description: "seconds the upstream may take to answer at start (default: 10)" });
+  connectTimeout = Option.String("--connect-timeout", { description: "seconds a connection to the upstream may take, handshakes included (default: 10)" });
   instance = Option.String("--instance", { description: "the only REAPI instance name clients may use (default: empty)" });
   actionCacheEnableUpdate = Option.Boolean("--action-cache-enable-update", { description: "allow ActionCache/UpdateActionResult" });
   maxBlobSize = Option.String("--max-blob-size", { description: "refuse blobs larger than SIZE (bytes, or with K, M, G, T)" });

@@ -258,3 +258,13 @@ t.test("empty path values are refused, like an empty --bind source", async (t) =
     }
   }
 });
+
+t.test("--connect-timeout: seconds, 10 by default, turned into the upstream's connectTimeoutMs", async (t) => {
+  t.equal(build({ remote: "unix:/up.sock" }).remote?.connectTimeoutMs, 10_000, "default 10 s");
+  t.equal(build({ remote: "unix:/up.sock", connectTimeout: "2.5" }).remote?.connectTimeoutMs, 2_500, "fractions of a second");
+  for (const text of ["0", "-1", "abc", "1e3", "", " 5", "0.0"]) {
+    const error = errorOf({ remote: "unix:/up.sock", connectTimeout: text });
+    t.type(error, ToolError, JSON.stringify(text));
+    t.equal((error as Error).message, `--connect-timeout takes a positive number of seconds, got ${JSON.stringify(text)}`);
+  }
+});

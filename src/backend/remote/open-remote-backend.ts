@@ -17,7 +17,10 @@ export interface RemoteOptions {
   readonly clientCertFile?: string;
   readonly clientKeyFile?: string;
   readonly accessTokenFile?: string;
-  /** How long the first contact may take. */
+  /**
+   * How long a connection may take to be made (handshakes included); the start-up check may
+   * take as long again for the upstream's answer.
+   */
   readonly connectTimeoutMs: number;
 }
 
@@ -47,14 +50,23 @@ export async function openRemoteBackend(options: RemoteOptions): Promise<OpenedR
     ...(options.clientKeyFile !== undefined ? { clientKey: await readText("--client-key", options.clientKeyFile) } : {}),
     ...(options.accessTokenFile !== undefined ? { accessToken: (await readText("--access-token-file", options.accessTokenFile)).trim() } : {}),
   };
-  const upstream = createUpstreamTransport(address, credentials);
+  const upstream = createUpstreamTransport(address, credentials, { connectTimeoutMs: options.connectTimeoutMs });
   const backend = new RemoteBackend(upstream.openCall, options.instanceName, upstream.close);
+  // A connection that stalls fails on its own, at the connect timeout; this bounds the answer too.
+  const checkMs = 2 * options.connectTimeoutMs;
+  const deadline = AbortSignal.timeout(checkMs);
   try {
-    const capabilities = await backend.capabilities(AbortSignal.timeout(options.connectTimeoutMs));
+    const capabilities = await backend.capabilities(deadline);
     return { backend, capabilities };
   } catch (error) {
     upstream.close();
-    const reason = error instanceof ConnectError ? `${codeName(error.code)}: ${error.rawMessage}` : error instanceof Error ? error.message : String(error);
+    const reason = deadline.aborted
+      ? `no answer to GetCapabilities within ${checkMs / 1000} s`
+      : error instanceof ConnectError
+        ? `${codeName(error.code)}: ${error.rawMessage}`
+        : error instanceof Error
+          ? error.message
+          : String(error);
     throw new ToolError(`cannot use the upstream REAPI server at ${address.text}: ${reason}`, undefined, { cause: error });
   }
 }
