@@ -1,7 +1,8 @@
 // One gRPC call on a raw HTTP/2 stream to the upstream: how it is opened, and how its answer and status are read.
-import type { ClientHttp2Stream, IncomingHttpHeaders } from "node:http2";
+import type { ClientHttp2Stream, IncomingHttpHeaders, IncomingHttpStatusHeader } from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { grpcMessages } from "../../server/grpc-frames.js";
+import { nonGrpcAnswer } from "./non-grpc-answer.js";
 
 /** What an upstream call is made for: the served call's cancellation, and the request metadata it carried. */
 export interface UpstreamCallScope {
@@ -38,21 +39,24 @@ export function brokenStream(error: unknown, signal: AbortSignal): unknown {
   return new ConnectError(`the upstream connection broke: ${(error as Error).message}`, Code.Unavailable, undefined, undefined, error);
 }
 
-/** The status in the answer's trailers (or headers, for a trailers-only answer), once the stream has closed. */
+/**
+ * The status in the answer's trailers (or headers, for a trailers-only answer), once the stream
+ * has closed; for an answer that is not gRPC, the code its HTTP status maps to (non-grpc-answer.ts).
+ */
 export function statusOf(stream: ClientHttp2Stream, signal: AbortSignal): Promise<UpstreamStatus> {
   return new Promise((resolve) => {
-    let headers: IncomingHttpHeaders | undefined;
+    let headers: (IncomingHttpHeaders & IncomingHttpStatusHeader) | undefined;
     let trailers: IncomingHttpHeaders | undefined;
     stream.once("response", (received) => (headers = received));
     stream.once("trailers", (received) => (trailers = received));
     stream.on("error", () => undefined);
     stream.once("close", () => {
       if (signal.aborted) return resolve({ code: Code.Canceled, message: "cancelled" });
-      const httpStatus = Number(headers?.[":status"] ?? 0);
+      const notGrpc = headers !== undefined ? nonGrpcAnswer(headers) : undefined;
+      if (notGrpc !== undefined) return resolve({ code: notGrpc.code, message: notGrpc.rawMessage });
       if (headers === undefined || (trailers?.["grpc-status"] === undefined && headers["grpc-status"] === undefined)) {
         // The stream broke off (the upstream went away, or reset it): a reason to retry, not a bug.
-        const why = headers === undefined || httpStatus === 200 ? `the stream ended (HTTP/2 code ${stream.rstCode})` : `HTTP ${httpStatus}`;
-        return resolve({ code: Code.Unavailable, message: `the upstream ended the call without a gRPC status: ${why}` });
+        return resolve({ code: Code.Unavailable, message: `the upstream ended the call without a gRPC status: the stream ended (HTTP/2 code ${stream.rstCode})` });
       }
       const source = trailers?.["grpc-status"] !== undefined ? trailers : headers;
       const code = Number(source["grpc-status"]);

@@ -1,8 +1,9 @@
 // The HTTP/2 connection to the upstream server (UNIX socket or TCP, TLS, bearer token, keepalive) and the gRPC calls opened on it.
-import { constants as http2Constants, type ClientHttp2Stream, type Http2Session, type OutgoingHttpHeaders, type SecureClientSessionOptions } from "node:http2";
+import { constants as http2Constants, type ClientHttp2Stream, type Http2Session, type IncomingHttpHeaders, type IncomingHttpStatusHeader, type OutgoingHttpHeaders, type SecureClientSessionOptions } from "node:http2";
 import { Code, ConnectError, type Interceptor, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { REQUEST_METADATA_HEADER } from "../../server/request-metadata.js";
+import { nonGrpcAnswer } from "./non-grpc-answer.js";
 import type { OpenUpstreamCall } from "./upstream-call.js";
 import type { RemoteAddress } from "./remote-url.js";
 import { DEFAULT_CONNECT_TIMEOUT_MS, openUpstreamSocket, streamUnlessAborted, watchHandshake, type UpstreamTlsOptions } from "./upstream-socket.js";
@@ -95,6 +96,11 @@ export function createUpstreamTransport(address: RemoteAddress, credentials: Ups
       if (signal.aborted) throw signal.reason;
       throw asUnavailable(ConnectError.from(error), signal);
     }
+    // The body of an answer that is not gRPC (a proxy's error page) is never read as gRPC frames.
+    stream.once("response", (answerHeaders: IncomingHttpHeaders & IncomingHttpStatusHeader) => {
+      const notGrpc = nonGrpcAnswer(answerHeaders);
+      if (notGrpc !== undefined) stream.destroy(notGrpc);
+    });
     const cancel = () => stream.close(http2Constants.NGHTTP2_CANCEL);
     signal.addEventListener("abort", cancel, { once: true });
     stream.once("close", () => signal.removeEventListener("abort", cancel));

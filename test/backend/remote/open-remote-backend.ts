@@ -1,4 +1,4 @@
-// Tests for src/backend/remote/open-remote-backend.ts: the start-up check against upstreams that never answer.
+// Tests for src/backend/remote/open-remote-backend.ts: the start-up check against upstreams that never answer, or answer plain HTTP.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
@@ -54,4 +54,18 @@ t.test("the built tool, with BST_CAS_RUN_CONNECT_TIMEOUT and with --connect-time
     t.ok(ms < 5_000, `${name}: soon (${Math.round(ms)} ms)`);
     t.notOk(existsSync(join(dir, "ran")), `${name}: the command never ran`);
   }
+});
+
+t.test("a proxy answering the start-up check with an HTTP error page fails it in one line naming the HTTP status", async (t) => {
+  const { path } = await standInSocket(t, (request, response) => {
+    request.resume();
+    response.writeHead(404, { "content-type": "text/html" });
+    response.end("<html><body>Not Found</body></html>\n");
+  });
+  const error = await openRemoteBackend({ url: `unix:${path}`, instanceName: "", connectTimeoutMs: 5_000 }).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  t.type(error, ToolError);
+  t.equal((error as Error).message, `cannot use the upstream REAPI server at unix:${path}: UNIMPLEMENTED: the upstream answered HTTP 404 (text/html), not gRPC`);
 });
