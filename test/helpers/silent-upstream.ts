@@ -1,6 +1,8 @@
-// A stand-in upstream that accepts connections and never writes a byte: no TLS handshake, no HTTP/2 SETTINGS.
+// Stand-in upstreams that never answer: one that accepts connections and never writes a byte (no TLS handshake, no HTTP/2 SETTINGS), and a port whose connects hang.
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type AddressInfo, type Socket } from "node:net";
+import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { join } from "node:path";
 import type { Test } from "tap";
 
@@ -45,4 +47,24 @@ export async function silentUpstream(t: Test, kind: "unix" | "tcp"): Promise<Sil
     await rm(dir, { recursive: true, force: true });
   });
   return { path, port, accepted: () => count, close };
+}
+
+/** Whether python3 is there for {@link unacceptingPort}. */
+export const HAS_PYTHON3 = spawnSync("python3", ["-c", ""]).status === 0;
+
+/**
+ * A TCP port on 127.0.0.1 where a connect hangs: a python3 listener with a backlog of one that
+ * never accepts, its one place taken, so the kernel drops further SYNs. Stopped at the end of `t`.
+ */
+export async function unacceptingPort(t: Test): Promise<number> {
+  const script = 'import socket,sys\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()';
+  const listener = spawn("python3", ["-c", script], { stdio: ["pipe", "pipe", "inherit"] });
+  t.teardown(() => void listener.kill());
+  const [line] = (await once(listener.stdout, "data")) as [Buffer];
+  const port = Number(line.toString().trim());
+  // Take the backlog's one place: the next connect waits for a SYN-ACK that never comes.
+  const filler = connect(port, "127.0.0.1");
+  t.teardown(() => void filler.destroy());
+  await once(filler, "connect");
+  return port;
 }

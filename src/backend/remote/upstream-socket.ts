@@ -29,7 +29,8 @@ const connectTimeouts = new WeakSet<Error>();
  * call on it fail with it.
  */
 export function openUpstreamSocket(address: RemoteAddress, tls: UpstreamTlsOptions, connectTimeoutMs: number): Socket {
-  let step = "connect to";
+  // What the connection is waiting for: the socket to connect, then the TLS handshake (grpcs://), then the HTTP/2 one.
+  let waitingFor: "connection" | "TLS" | "HTTP/2" = "connection";
   let socket: Socket;
   if (address.kind === "unix") {
     socket = connectNet(address.path);
@@ -37,15 +38,15 @@ export function openUpstreamSocket(address: RemoteAddress, tls: UpstreamTlsOptio
     socket = connectNet({ host: address.host, port: address.port });
   } else {
     socket = connectTls({ host: address.host, port: address.port, ALPNProtocols: ["h2"], ...(isIP(address.host) === 0 ? { servername: address.host } : {}), ...tls });
-    socket.once("connect", () => (step = "TLS"));
+    socket.once("connect", () => (waitingFor = "TLS"));
   }
-  socket.once(address.kind === "tcp" && address.tls ? "secureConnect" : "connect", () => (step = "HTTP/2"));
+  socket.once(address.kind === "tcp" && address.tls ? "secureConnect" : "connect", () => (waitingFor = "HTTP/2"));
   const timer = setTimeout(() => {
-    const seconds = `${connectTimeoutMs / 1000} s`;
+    const within = `within ${connectTimeoutMs / 1000} s`;
     const message =
-      step === "connect to"
-        ? `could not connect to the upstream at ${address.text} within ${seconds}`
-        : `the upstream at ${address.text} accepted the connection but did not complete the ${step} handshake within ${seconds}`;
+      waitingFor === "connection"
+        ? `could not connect to the upstream at ${address.text} ${within}`
+        : `the upstream at ${address.text} accepted the connection but did not complete the ${waitingFor} handshake ${within}`;
     const error = new ConnectError(message, Code.Unavailable);
     connectTimeouts.add(error);
     socket.destroy(error);

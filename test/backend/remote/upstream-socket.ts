@@ -8,7 +8,7 @@ import { RemoteBackend } from "../../../src/backend/remote/remote-backend.js";
 import type { RemoteAddress } from "../../../src/backend/remote/remote-url.js";
 import { createUpstreamTransport } from "../../../src/backend/remote/upstream-transport.js";
 import { callUpstream } from "../../../src/backend/remote/upstream-unary.js";
-import { silentUpstream } from "../../helpers/silent-upstream.js";
+import { HAS_PYTHON3, silentUpstream, unacceptingPort } from "../../helpers/silent-upstream.js";
 import { answer, SHA256_CAPABILITIES } from "../../helpers/stand-in-upstream.js";
 
 const GET_CAPABILITIES = Capabilities.method.getCapabilities;
@@ -46,6 +46,18 @@ t.test("a grpcs:// upstream that never answers the TLS handshake fails the call 
   t.type(error, ConnectError, `the call failed (${String(error)})`);
   t.equal((error as ConnectError).code, Code.Unavailable);
   t.equal((error as ConnectError).rawMessage, `the upstream at ${text} accepted the connection but did not complete the TLS handshake within 0.3 s`);
+  t.ok(ms < 1_500, `soon after the timeout (${Math.round(ms)} ms)`);
+});
+
+t.test("a grpc:// connect that hangs (no SYN-ACK) fails the call within the connect timeout", { skip: HAS_PYTHON3 ? false : "needs python3" }, async (t) => {
+  const port = await unacceptingPort(t);
+  const text = `grpc://127.0.0.1:${port}`;
+  const upstream = createUpstreamTransport({ kind: "tcp", host: "127.0.0.1", port, tls: false, text }, {}, { connectTimeoutMs: 300 });
+  t.teardown(() => upstream.close());
+  const { error, ms } = await outcome(callUpstream(upstream.openCall, GET_CAPABILITIES, {}, { signal: AbortSignal.timeout(60_000) }));
+  t.type(error, ConnectError, `the call failed (${String(error)})`);
+  t.equal((error as ConnectError).code, Code.Unavailable);
+  t.equal((error as ConnectError).rawMessage, `could not connect to the upstream at ${text} within 0.3 s`);
   t.ok(ms < 1_500, `soon after the timeout (${Math.round(ms)} ms)`);
 });
 
