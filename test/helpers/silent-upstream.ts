@@ -1,5 +1,5 @@
 // Stand-in upstreams that never answer: one that accepts connections and never writes a byte (no TLS handshake, no HTTP/2 SETTINGS), and a port whose connects hang.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
@@ -49,12 +49,10 @@ export async function silentUpstream(t: Test, kind: "unix" | "tcp"): Promise<Sil
   return { path, port, accepted: () => count, close };
 }
 
-/** Whether python3 is there for {@link unacceptingPort}. */
-export const HAS_PYTHON3 = spawnSync("python3", ["-c", ""]).status === 0;
-
 /**
  * A TCP port on 127.0.0.1 where a connect hangs: a python3 listener with a backlog of one that
- * never accepts, its one place taken, so the kernel drops further SYNs. Stopped at the end of `t`.
+ * never accepts, its one place taken, so the kernel drops further SYNs (Node's own listeners always
+ * accept; .ci/run installs python3). Stopped at the end of `t`.
  */
 export async function unacceptingPort(t: Test): Promise<number> {
   const script = 'import socket,sys\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\nsys.stdin.read()';
