@@ -2,6 +2,7 @@
 import type { Http2ServerRequest, Http2ServerResponse } from "node:http2";
 import type { Message } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { deadlineTimerMs, grpcTimeoutMs } from "./call-deadline.js";
 import type { CallObserver } from "./observe/call-record.js";
 import { CallMeter } from "./observe/call-meter.js";
 import { encodeGrpcMessage } from "./refusal-handler.js";
@@ -54,9 +55,10 @@ export async function serveLeanCall(
   const onClose = () => controller.abort(new StatusError(Code.Canceled, "the client went away"));
   response.once("close", onClose);
   const timeoutHeader = request.headers["grpc-timeout"];
-  const deadline = grpcTimeoutMs(timeoutHeader);
+  const timeoutMs = grpcTimeoutMs(timeoutHeader);
+  const timerMs = timeoutMs === undefined ? undefined : deadlineTimerMs(timeoutMs);
   const timer =
-    deadline === undefined ? undefined : setTimeout(() => controller.abort(new StatusError(Code.DeadlineExceeded, "the deadline passed")), deadline);
+    timerMs === undefined ? undefined : setTimeout(() => controller.abort(new StatusError(Code.DeadlineExceeded, "the deadline passed")), timerMs);
   const body = streamBatches(request, BODY_HIGH_WATER_MARK);
   const call: LeanCall = {
     signal,
@@ -77,7 +79,7 @@ export async function serveLeanCall(
   };
   let outcome: CallStatus | undefined;
   try {
-    if (timeoutHeader !== undefined && deadline === undefined) {
+    if (timeoutHeader !== undefined && timeoutMs === undefined) {
       throw new ConnectError(`protocol error: invalid grpc timeout value: ${String(timeoutHeader)}`, Code.InvalidArgument);
     }
     await work(call);
@@ -123,13 +125,4 @@ function endWithStatus(response: Http2ServerResponse, outcome: CallStatus | unde
 /** Sends the response's headers, unless they have been sent. */
 function startResponse(response: Http2ServerResponse): void {
   if (!response.headersSent) response.writeHead(200, { "content-type": "application/grpc" });
-}
-
-/** gRPC's `grpc-timeout` header (e.g. `10S`, `500m`) in milliseconds; undefined when absent or malformed. */
-export function grpcTimeoutMs(header: string | string[] | undefined): number | undefined {
-  if (typeof header !== "string") return undefined;
-  const match = /^(\d{1,8})([HMSmun])$/.exec(header);
-  if (match === null) return undefined;
-  const unitMs: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
-  return Number(match[1]) * (unitMs[match[2] as string] as number);
 }

@@ -4,6 +4,7 @@ import { createServer as createHttp1Server } from "node:http";
 import type { Socket } from "node:net";
 import { createSecureServer, createServer, type Http2SecureServer, type Http2Server, type Http2ServerResponse, type Http2Session } from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { dropUnholdableTimeouts } from "./call-deadline.js";
 import type { CallObserver } from "./observe/call-record.js";
 import { createObservingInterceptor } from "./observe/observing-interceptor.js";
 import { createLeanGrpc } from "./lean-grpc.js";
@@ -81,6 +82,8 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
       // Connect may answer before reading the whole request (a Write of a blob stored already).
       stopReceivingAfterTrailers(response as Http2ServerResponse);
     }
+    // Connect sets its deadline timer from the header as it is: one past a timer's range would fire at once.
+    dropUnholdableTimeouts(request.headers);
     connectHandler(request, response);
   };
   const handler = options.requiredToken !== undefined ? requireBearerToken(options.requiredToken, dispatch) : dispatch;

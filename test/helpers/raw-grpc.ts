@@ -65,26 +65,34 @@ function decodeMessage(value: string): string {
   }
 }
 
+/** How {@link rawGrpcCall} sends its request. */
+export interface RawGrpcCallOptions {
+  /** How long to wait for the answer before giving up on it; 15 s by default. */
+  readonly deadlineMs?: number;
+  readonly headers?: Record<string, string>;
+  /** Milliseconds between the request's headers and its payload; sent at once by default. */
+  readonly sendAfterMs?: number;
+  /** False to send the payload but never end the request (a client that does not half-close). */
+  readonly halfClose?: boolean;
+}
+
 /**
  * Sends `payload` (already framed, or deliberately misframed) as a gRPC call to `path` and
  * checks the answer strictly: HTTP 200, a gRPC content type, well-framed messages and exactly
  * one grpc-status between 0 and 16, in the headers of a trailers-only answer or in the trailers.
  */
-export function rawGrpcCall(
-  session: ClientHttp2Session,
-  path: string,
-  payload: Buffer,
-  options: { deadlineMs?: number; headers?: Record<string, string> } = {},
-): Promise<RawGrpcAnswer> {
+export function rawGrpcCall(session: ClientHttp2Session, path: string, payload: Buffer, options: RawGrpcCallOptions = {}): Promise<RawGrpcAnswer> {
   return new Promise((resolve) => {
     let headers: IncomingHttpHeaders | undefined;
     let trailers: IncomingHttpHeaders | undefined;
     const chunks: Buffer[] = [];
     let settled = false;
+    let sendTimer: NodeJS.Timeout | undefined;
     const finish = (answer: RawGrpcAnswer) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(sendTimer);
       resolve(answer);
     };
     const stream = session.request({
@@ -129,6 +137,8 @@ export function rawGrpcCall(
           : { code: -1, details: decodeMessage(message), messages: [], malformed: problem },
       );
     });
-    stream.end(payload);
+    const send = () => (options.halfClose === false ? stream.write(payload) : stream.end(payload));
+    if (options.sendAfterMs === undefined) send();
+    else sendTimer = setTimeout(send, options.sendAfterMs);
   });
 }

@@ -1,21 +1,10 @@
-// Tests for src/server/lean-call.ts: the grpc-timeout header and how the status is sent (the rest is exercised through test/server/lean-grpc.ts).
+// Tests for src/server/lean-call.ts: how the status is sent (the rest is exercised through test/server/lean-grpc.ts).
 import t from "tap";
 import { create, toBinary } from "@bufbuild/protobuf";
 import grpc from "@grpc/grpc-js";
 import { GetActionResultRequestSchema } from "../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
-import { grpcTimeoutMs } from "../../src/server/lean-call.js";
 import { startInProcessServer } from "../helpers/in-process-server.js";
 import { frame, rawSession, recordReceived, type Received } from "../helpers/raw-grpc.js";
-
-t.test("grpc-timeout in every unit, and nothing for a malformed one", async (t) => {
-  t.equal(grpcTimeoutMs("2H"), 7_200_000);
-  t.equal(grpcTimeoutMs("3M"), 180_000);
-  t.equal(grpcTimeoutMs("10S"), 10_000);
-  t.equal(grpcTimeoutMs("250m"), 250);
-  t.equal(grpcTimeoutMs("5000u"), 5);
-  t.equal(grpcTimeoutMs("1000000n"), 1);
-  for (const bad of [undefined, "", "10", "S", "123456789S", "1.5S", "-1S", ["1S"]]) t.equal(grpcTimeoutMs(bad), undefined, JSON.stringify(bad));
-});
 
 t.test("the status: in trailers after an answer, alone in the headers (trailers-only) for a failure before one", async (t) => {
   const served = await startInProcessServer(t);
