@@ -21,7 +21,7 @@ export interface LeanCall {
   /**
    * The request body's chunks as they arrived (a `for await` over the request would concatenate
    * whatever is buffered into a new buffer). Read once; released when the call ends, however far
-   * it was read.
+   * it was read; ends with the signal's reason when the signal aborts.
    */
   readonly body: AsyncGenerator<Buffer[], void, undefined>;
   /** A request message: names the call in its record (from the first) and counts its blob bytes in. */
@@ -59,7 +59,8 @@ export async function serveLeanCall(
   const timerMs = timeoutMs === undefined ? undefined : deadlineTimerMs(timeoutMs);
   const timer =
     timerMs === undefined ? undefined : setTimeout(() => controller.abort(new StatusError(Code.DeadlineExceeded, "the deadline passed")), timerMs);
-  const body = streamBatches(request, BODY_HIGH_WATER_MARK);
+  // A method waiting for a request message that never comes is ended by the deadline too.
+  const body = streamBatches(request, BODY_HIGH_WATER_MARK, signal);
   const call: LeanCall = {
     signal,
     body,

@@ -4,9 +4,10 @@ import type { Readable } from "node:stream";
 /**
  * Yields the chunks `stream` has received since the last batch, each as it arrived (unlike
  * `for await`, whose reads concatenate whatever is buffered into one new buffer). The stream is
- * paused while `highWaterMark` bytes wait, and resumed when they are taken.
+ * paused while `highWaterMark` bytes wait, and resumed when they are taken. When `signal`
+ * aborts, the batches end with its reason, also while waiting for a chunk that may never come.
  */
-export async function* chunkBatches(stream: Readable, highWaterMark: number): AsyncGenerator<Buffer[], void, undefined> {
+export async function* chunkBatches(stream: Readable, highWaterMark: number, signal?: AbortSignal): AsyncGenerator<Buffer[], void, undefined> {
   let batch: Buffer[] = [];
   let waiting = 0;
   let ended = false;
@@ -34,8 +35,10 @@ export async function* chunkBatches(stream: Readable, highWaterMark: number): As
   stream.once("end", onEnd);
   stream.once("error", onError);
   stream.once("close", onEnd);
+  signal?.addEventListener("abort", notify);
   try {
     for (;;) {
+      signal?.throwIfAborted();
       if (batch.length > 0) {
         const taken = batch;
         batch = [];
@@ -52,6 +55,7 @@ export async function* chunkBatches(stream: Readable, highWaterMark: number): As
       await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
+    signal?.removeEventListener("abort", notify);
     stream.off("data", onData);
     stream.off("end", onEnd);
     stream.off("error", onError);
@@ -63,7 +67,7 @@ export async function* chunkBatches(stream: Readable, highWaterMark: number): As
  * The batches of {@link chunkBatches}, and at the end, for a stream that closed before its end,
  * "Premature close", as `for await` over the stream would throw.
  */
-export async function* streamBatches(stream: Readable, highWaterMark: number): AsyncGenerator<Buffer[], void, undefined> {
-  yield* chunkBatches(stream, highWaterMark);
+export async function* streamBatches(stream: Readable, highWaterMark: number, signal?: AbortSignal): AsyncGenerator<Buffer[], void, undefined> {
+  yield* chunkBatches(stream, highWaterMark, signal);
   if (!stream.readableEnded) throw Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" });
 }

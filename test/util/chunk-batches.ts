@@ -48,3 +48,16 @@ t.test("streamBatches: the chunks unmerged; a close before the end is an error",
   cut.destroy();
   await t.rejects(chunks.next(), { code: "ERR_STREAM_PREMATURE_CLOSE" }, "closed without an end");
 });
+
+t.test("an aborted signal ends the batches with its reason, also while no chunk comes", async (t) => {
+  const stream = new PassThrough();
+  const controller = new AbortController();
+  const batches = chunkBatches(stream, 1024, controller.signal);
+  stream.write(Buffer.from("x"));
+  t.equal((await batches.next()).value?.[0]?.toString(), "x");
+  const waiting = batches.next();
+  const reason = new Error("deadline");
+  controller.abort(reason);
+  await t.rejects(waiting, reason, "the wait for a chunk that never comes ends");
+  t.equal(stream.listenerCount("data"), 0, "and the stream is let go");
+});
