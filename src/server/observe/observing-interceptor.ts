@@ -1,5 +1,6 @@
 // A Connect interceptor that times every served call and reports it to a CallObserver.
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { isCallStatus } from "../status-of.js";
 import { CallMeter } from "./call-meter.js";
 import type { CallObserver } from "./call-record.js";
 
@@ -8,8 +9,11 @@ export function createObservingInterceptor(observe: CallObserver): Interceptor {
   return (next) => async (request) => {
     const meter = new CallMeter(`${request.service.typeName}/${request.method.name}`, observe);
 
-    // A client that goes away ends the call, whatever the handler does next.
-    request.signal.addEventListener("abort", () => meter.finish(new ConnectError("the client went away", Code.Canceled)), { once: true });
+    // A client that goes away, or a deadline that passes, ends the call, whatever the handler does next;
+    // also before this runs (a unary call's interceptors run once its request has been read).
+    const onAbort = () => meter.finish(abortStatus(request.signal.reason));
+    if (request.signal.aborted) onAbort();
+    else request.signal.addEventListener("abort", onAbort, { once: true });
 
     if (request.stream) {
       const messages = request.message;
@@ -58,4 +62,12 @@ export function createObservingInterceptor(observe: CallObserver): Interceptor {
       })(),
     };
   };
+}
+
+/**
+ * The status of a call whose signal aborted with `reason`: Connect's own (DEADLINE_EXCEEDED when
+ * the deadline passed, the code a client's RST_STREAM maps to), else CANCELLED.
+ */
+function abortStatus(reason: unknown): unknown {
+  return isCallStatus(reason) ? reason : new ConnectError("the client went away", Code.Canceled);
 }

@@ -11,6 +11,7 @@ import { ByteStream, ReadRequestSchema, WriteRequestSchema } from "../../../src/
 import type { CallRecord } from "../../../src/server/observe/call-record.js";
 import { blobOf, call, callRaw, digestOf, type Answer } from "../../helpers/grpc-call.js";
 import { startInProcessServer } from "../../helpers/in-process-server.js";
+import { rawGrpcCall, rawSession } from "../../helpers/raw-grpc.js";
 import { eventually } from "../../helpers/store-audit.js";
 
 const { OK, NOT_FOUND, PERMISSION_DENIED, UNIMPLEMENTED, INVALID_ARGUMENT } = grpc.status;
@@ -158,4 +159,29 @@ t.test("calls the client abandons are recorded once, as CANCELLED", async (t) =>
   }
   t.ok(recordsOf("Read").every((record) => record.bytesOut < big.byteLength), "a Read record counts only the bytes sent");
   t.ok(recordsOf("Write").every((record) => record.bytesIn <= MIB), "a Write record counts only the bytes received");
+});
+
+t.test("calls served by Connect that pass their deadline are recorded as DEADLINE_EXCEEDED", async (t) => {
+  const records: CallRecord[] = [];
+  const served = await startInProcessServer(t, { observe: (record) => records.push(record) });
+  const session = rawSession(served.socketPath);
+  t.teardown(() => session.destroy());
+  const getTree = `/${REAPI}.ContentAddressableStorage/GetTree`;
+  const findMissing = `/${REAPI}.ContentAddressableStorage/FindMissingBlobs`;
+  // Requests that never come: the calls are still waiting for them when their deadline passes.
+  await rawGrpcCall(session, getTree, Buffer.alloc(0), { headers: { "grpc-timeout": "200m" }, halfClose: false, deadlineMs: 1000 });
+  await rawGrpcCall(session, findMissing, Buffer.alloc(0), {
+    headers: { "content-type": "application/proto", "connect-protocol-version": "1", "connect-timeout-ms": "200" },
+    halfClose: false,
+    deadlineMs: 1000,
+  });
+  t.ok(await eventually(async () => records.length >= 2, 3000), `every call is recorded (${records.length})`);
+  t.strictSame(
+    records.map((record) => [record.method, record.code]),
+    [
+      [`${REAPI}.ContentAddressableStorage/GetTree`, grpc.status.DEADLINE_EXCEEDED],
+      [`${REAPI}.ContentAddressableStorage/FindMissingBlobs`, grpc.status.DEADLINE_EXCEEDED],
+    ],
+    "each with its status",
+  );
 });
