@@ -93,7 +93,9 @@ export async function serveLeanCall(
   // An answer may come before the whole request (a blob stored already, a refused name): the body
   // reader lets go of the stream, whose listener would otherwise pause it again for good.
   void body.return(undefined);
-  if (!response.destroyed && !response.writableEnded) endWithStatus(response, outcome);
+  // Http2ServerResponse has no `destroyed`: whether a client reset the call is the stream's to say.
+  const { stream } = response;
+  if (!stream.destroyed && !stream.closed && !response.writableEnded) endWithStatus(response, outcome);
   // What the client did not send stays unread: drop it so the stream can close.
   if (!request.readableEnded) request.resume();
   meter?.finish(outcome);

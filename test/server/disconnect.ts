@@ -1,4 +1,5 @@
 // Clients that go away mid-transfer: the server stays healthy and the store holds no partial blob.
+import { constants } from "node:http2";
 import t, { type Test } from "tap";
 import { create, toBinary } from "@bufbuild/protobuf";
 import grpc from "@grpc/grpc-js";
@@ -144,6 +145,41 @@ t.test("a download whose connection drops after the first chunk", async (t) => {
   stream.end(frame(toBinary(ReadRequestSchema, create(ReadRequestSchema, { resourceName: READ_NAME }))));
   await new Promise((resolve) => stream.once("data", resolve));
   session.destroy();
+  const client = served.client();
+  await assertHealthy(t, served, client);
+  await assertBlobIntact(t, served, client);
+});
+
+t.test("downloads reset at any point, by gRPC and Connect clients, with any code", async (t) => {
+  const reads: CallRecord[] = [];
+  const served = await startInProcessServer(t, { observe: (record) => record.method.endsWith("ByteStream/Read") && reads.push(record) });
+  await storeBlob(t, served.client());
+  const request = frame(toBinary(ReadRequestSchema, create(ReadRequestSchema, { resourceName: READ_NAME })));
+  let calls = 0;
+  for (const contentType of ["application/grpc", "application/connect+proto"]) {
+    for (const code of [constants.NGHTTP2_CANCEL, constants.NGHTTP2_NO_ERROR, constants.NGHTTP2_INTERNAL_ERROR]) {
+      // A session of its own for a few resets: Node refuses streams on a session that resets many.
+      const session = rawSession(served.socketPath);
+      t.teardown(() => session.destroy());
+      for (const resetAfterBytes of [0, 1, 4 * MIB]) {
+        calls++;
+        await new Promise<void>((resolve) => {
+          const stream = session.request({ ...grpcHeaders(READ_PATH), "content-type": contentType });
+          stream.on("error", () => undefined);
+          stream.on("close", () => resolve());
+          let received = 0;
+          if (resetAfterBytes === 0) stream.once("ready", () => setImmediate(() => stream.close(code)));
+          stream.on("data", (chunk: Buffer) => {
+            received += chunk.byteLength;
+            if (resetAfterBytes > 0 && received >= resetAfterBytes) stream.close(code);
+          });
+          stream.end(request);
+        });
+      }
+    }
+  }
+  t.ok(await eventually(async () => reads.length === calls, 5000), `every Read the server saw ended (${reads.length} of ${calls})`);
+  t.ok(reads.every((record) => record.code !== OK && record.bytesOut < BLOB.byteLength), "none as a whole answer");
   const client = served.client();
   await assertHealthy(t, served, client);
   await assertBlobIntact(t, served, client);
