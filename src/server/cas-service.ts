@@ -5,6 +5,7 @@ import type { Backend, BatchItem, BatchReadResult, ItemStatus } from "../backend
 import { ContentAddressableStorage } from "../gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { checkDigestFunction, parseDigest, toWireDigest, type BlobDigest } from "../policy/digest.js";
 import { checkInstanceName } from "../policy/instance-name.js";
+import { batchReadResponseBytes, fitStatusMessages, MAX_BATCH_READ_RESPONSE_BYTES } from "./batch-read-size.js";
 import { readWholeBlob } from "./read-whole-blob.js";
 import { getTree } from "./get-tree.js";
 import { mapConcurrently } from "./map-concurrently.js";
@@ -69,7 +70,9 @@ export function registerCasService(router: ReapiRouter, server: ServerContext): 
       digests.reduce((sum, digest) => sum + digest.sizeBytes, 0),
       limits.maxBatchTotalSizeBytes,
     );
-    const results = await readBlobs(backendForCall(server.backend, call.requestMetadata), digests, call.signal);
+    checkBatchReadResponse(digests);
+    const read = await readBlobs(backendForCall(server.backend, call.requestMetadata), digests, call.signal);
+    const results = fitStatusMessages(digests, read, MAX_BATCH_READ_RESPONSE_BYTES);
     return {
       responses: digests.map((digest, index) => {
         const result = results[index] as BatchReadResult;
@@ -128,6 +131,17 @@ function checkBatchTotal(total: number, limit: number): void {
   if (total > limit) {
     throw new ConnectError(
       `the batch holds ${total} bytes of blobs, over this server's limit of ${limit}; use ByteStream for large blobs`,
+      Code.InvalidArgument,
+    );
+  }
+}
+
+/** Refuses a BatchReadBlobs whose answer, every blob found, would not fit one gRPC message. */
+function checkBatchReadResponse(digests: readonly BlobDigest[]): void {
+  const bytes = batchReadResponseBytes(digests);
+  if (bytes > MAX_BATCH_READ_RESPONSE_BYTES) {
+    throw new ConnectError(
+      `the answer to this batch of ${digests.length} blobs would take ${bytes} bytes with its framing, over this server's limit of ${MAX_BATCH_READ_RESPONSE_BYTES} for one message; ask for fewer blobs at once, or use ByteStream`,
       Code.InvalidArgument,
     );
   }
