@@ -1,5 +1,6 @@
 // Tests for src/server/call-deadline.ts: timeout headers parsed, and timeouts longer than a timer holds served as no deadline on the lean path and on Connect's.
 import type { IncomingHttpHeaders } from "node:http";
+import { connect as connectSocket } from "node:net";
 import t from "tap";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import grpc from "@grpc/grpc-js";
@@ -109,7 +110,30 @@ t.test("calls with grpc-timeout 99999999H succeed, on the lean path and on Conne
   );
   t.equal(connectFind.status, 200, `the Connect protocol with connect-timeout-ms 9999999999 (${connectFind.body.toString()})`);
   t.strictSame(fromBinary(FindMissingBlobsResponseSchema, connectFind.body).missingBlobDigests, [], "with its answer");
+
+  const body = JSON.stringify({ blobDigests: [{ hash: digest.hash, sizeBytes: String(digest.sizeBytes) }] });
+  const http1 = await http1Exchange(
+    served.socketPath,
+    `POST /${REAPI}.ContentAddressableStorage/FindMissingBlobs HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+      `Connect-Timeout-Ms: 9999999999\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+    body,
+  );
+  t.match(http1, /^HTTP\/1\.1 200 /, `the Connect protocol over HTTP/1.1 too (${http1.split("\r\n")[0]})`);
 });
+
+/** An HTTP/1.1 exchange on the socket: `head`, then `body` a little later; resolves with everything answered. */
+function http1Exchange(socketPath: string, head: string, body: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connectSocket(socketPath);
+    let text = "";
+    socket.setTimeout(5000, () => socket.destroy());
+    socket.on("data", (chunk: Buffer) => (text += chunk.toString("latin1")));
+    socket.on("error", () => resolve(text));
+    socket.on("close", () => resolve(text));
+    socket.write(head);
+    setTimeout(() => socket.end(body), SEND_AFTER_MS);
+  });
+}
 
 /** A unary call in the Connect protocol (binary) over `session`, its body sent a little after its headers. */
 function connectUnary(
