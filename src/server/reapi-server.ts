@@ -5,6 +5,7 @@ import type { Socket } from "node:net";
 import { createSecureServer, createServer, type Http2SecureServer, type Http2Server, type Http2ServerResponse, type Http2Session } from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { dropUnholdableTimeouts } from "./call-deadline.js";
+import { createDeadlineInterceptor } from "./deadline-interceptor.js";
 import type { CallObserver } from "./observe/call-record.js";
 import { createObservingInterceptor } from "./observe/observing-interceptor.js";
 import { createLeanGrpc } from "./lean-grpc.js";
@@ -61,7 +62,7 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
   const connectHandler = connectNodeAdapter({
     routes: (router) => registerAllowedMethods(createReapiRouter(router, unary), options),
     fallback: createRefusalHandler(options.flags, observeRefusal(options.observe)),
-    interceptors: options.observe !== undefined ? [createObservingInterceptor(options.observe)] : [],
+    interceptors: [createDeadlineInterceptor(), ...(options.observe !== undefined ? [createObservingInterceptor(options.observe)] : [])],
     // Clients offer gzip; compressing blob data costs more than it saves on a local socket.
     acceptCompression: [],
     readMaxBytes: READ_MAX_BYTES,
