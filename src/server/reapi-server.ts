@@ -24,6 +24,14 @@ const WINDOW_BYTES = 8 * 1024 * 1024;
  * gRPC client cut an upload into 32,768 DATA frames per 512 MiB, each parsed on its own.
  */
 const MAX_FRAME_BYTES = 1024 * 1024;
+/**
+ * The HTTP/2 session's memory budget, in MB (Node's default: 10). Node counts the response data
+ * queued on a stream as session memory and, when the client resets that stream, never gives it
+ * back (Node 20): with the default, about 11 downloads a client cancelled mid-answer left its
+ * connection refusing every new call with ENHANCE_YOUR_CALM. At about 1 MiB per cancelled
+ * download, this budget lasts a connection about a thousand of them; the real memory is freed.
+ */
+const SESSION_MEMORY_MB = 1024;
 /** Largest request message read: a 4 MiB batch plus its framing. */
 const READ_MAX_BYTES = 4 * 1024 * 1024 + 1024 * 1024;
 
@@ -89,11 +97,12 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
   };
   const handler = options.requiredToken !== undefined ? requireBearerToken(options.requiredToken, dispatch) : dispatch;
   const settings = { initialWindowSize: WINDOW_BYTES, maxFrameSize: MAX_FRAME_BYTES };
+  const maxSessionMemory = SESSION_MEMORY_MB;
   const listen = options.listen;
   const http2Server: Http2Server | Http2SecureServer =
     listen.kind !== "tls"
-      ? createServer({ settings }, handler)
-      : createSecureServer({ settings, cert: listen.cert, key: listen.key, allowHTTP1: false }, handler);
+      ? createServer({ settings, maxSessionMemory }, handler)
+      : createSecureServer({ settings, maxSessionMemory, cert: listen.cert, key: listen.key, allowHTTP1: false }, handler);
   // On the socket, HTTP/1.1 clients (curl with JSON, the Connect protocol) are served too.
   const server = listen.kind !== "tls" ? createProtocolSniffer(http2Server as Http2Server, createHttp1Server(handler)) : http2Server;
   const sessions = new Set<Http2Session>();

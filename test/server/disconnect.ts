@@ -8,7 +8,7 @@ import { ByteStream, ReadRequestSchema, WriteRequestSchema } from "../../src/gen
 import { blobOf, call, codeName, digestOf } from "../helpers/grpc-call.js";
 import type { CallRecord } from "../../src/server/observe/call-record.js";
 import { startInProcessServer, type InProcessServer } from "../helpers/in-process-server.js";
-import { frame, rawSession } from "../helpers/raw-grpc.js";
+import { frame, rawGrpcCall, rawSession } from "../helpers/raw-grpc.js";
 import { eventually, storeProblems, storeTempFiles, storeTmpEntries } from "../helpers/store-audit.js";
 
 const { OK, CANCELLED } = grpc.status;
@@ -183,6 +183,30 @@ t.test("downloads reset at any point, by gRPC and Connect clients, with any code
   const client = served.client();
   await assertHealthy(t, served, client);
   await assertBlobIntact(t, served, client);
+});
+
+t.test("a connection on which 40 downloads were cancelled mid-answer still serves", async (t) => {
+  const served = await startInProcessServer(t);
+  await storeBlob(t, served.client());
+  const session = rawSession(served.socketPath);
+  t.teardown(() => session.destroy());
+  const request = frame(toBinary(ReadRequestSchema, create(ReadRequestSchema, { resourceName: READ_NAME })));
+  const resetCodes: number[] = [];
+  for (let index = 0; index < 40; index++) {
+    resetCodes.push(
+      await new Promise<number>((resolve) => {
+        const stream = session.request(grpcHeaders(READ_PATH));
+        stream.on("error", () => undefined);
+        stream.on("close", () => resolve(stream.rstCode ?? -1));
+        stream.once("data", () => stream.close(constants.NGHTTP2_CANCEL));
+        stream.end(request);
+      }),
+    );
+  }
+  t.ok(resetCodes.every((code) => code === constants.NGHTTP2_CANCEL), `every download got its first bytes and was cancelled by the client (${[...new Set(resetCodes)].join(", ")})`);
+  const after = await rawGrpcCall(session, READ_PATH, request, { deadlineMs: 60_000 });
+  t.equal(codeName(after.code), codeName(OK), `a whole Read on the same connection afterwards (${after.malformed ?? after.details})`);
+  t.equal(after.messages.reduce((sum, message) => sum + message.byteLength, 0) > BLOB.byteLength, true, "with the whole blob");
 });
 
 // 20 uploads of one blob cut off together: those queued behind the first must leave the queue
