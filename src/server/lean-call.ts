@@ -69,6 +69,8 @@ export async function serveLeanCall(
     countOut: (bytes) => meter?.countOut(bytes),
     countIn: (bytes) => meter?.countIn(bytes),
     send: async (...parts) => {
+      // A stream the client reset takes nothing more; the response hears of the reset a turn later.
+      if (response.stream.destroyed) throw signal.aborted ? (signal.reason as Error) : new StatusError(Code.Canceled, "the client went away");
       startResponse(response);
       let room = true;
       // Corked, the parts go to HTTP/2 as one gathered write rather than one write each.
