@@ -65,6 +65,8 @@ export function createCli(commands: Commands): Cli {
     binaryLabel: "bst-cas-run",
     binaryName: "bst-cas-run",
     binaryVersion: typeof BST_CAS_RUN_VERSION === "string" ? BST_CAS_RUN_VERSION : "0.0.0-dev",
+    // Clipanion colours whenever Node could, even into a pipe or a file: only a terminal gets them.
+    enableColors: process.stdout.isTTY === true && process.env["NO_COLOR"] === undefined,
   });
   for (const command of commands) cli.register(command);
   cli.register(Builtins.HelpCommand);

@@ -78,3 +78,15 @@ t.test("--stats-json: checked before anything runs; a write that fails at the en
   t.equal(late.exitCode, 3, "the command's own status");
   t.equal(late.stderr, `bst-cas-run: --stats-json: cannot write ${join(work, "out", "s.json")}: ENOENT: no such file or directory`);
 });
+
+t.test("help into a pipe is plain text: colours only for a terminal", async (t) => {
+  // A colour terminal's TERM, as in an interactive shell whose output is piped to less or a file.
+  const { NO_COLOR: _noColor, FORCE_COLOR: _forceColor, ...inherited } = process.env;
+  const env = { ...inherited, TERM: "xterm-256color" };
+  for (const args of [["--help"], ["cas", "put", "--help"]]) {
+    const result = await runTool(args, { env });
+    t.equal(result.exitCode, 0, args.join(" "));
+    t.match(result.stdout, /bst-cas-run/, `${args.join(" ")} prints help`);
+    t.notMatch(result.stdout, /\u001b\[/, `${args.join(" ")} holds no escape sequence`);
+  }
+});
