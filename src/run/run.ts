@@ -2,6 +2,7 @@
 import { join } from "node:path";
 import { sandboxWorkingDir } from "../sandbox/bwrap-args.js";
 import { checkMountPoints } from "../sandbox/check-mount-points.js";
+import { signalStatus } from "../sandbox/child-exit.js";
 import { launchDirect } from "../sandbox/launch-direct.js";
 import { launchSandbox } from "../sandbox/launch-sandbox.js";
 import { OWNED_ENV_VARS, reccEnvironment } from "../sandbox/recc-environment.js";
@@ -10,6 +11,7 @@ import { HOST_VIEW, sandboxView } from "../sandbox/sandbox-view.js";
 import { prepareStoreDirs } from "../backend/local/store-dirs.js";
 import { listenOnDemand } from "./on-demand-listener.js";
 import { createPrivateDir, removePrivateDir } from "./private-dir.js";
+import { guardSignals, type SignalGuard } from "./signal-guard.js";
 import type { RunOptions } from "./run-options.js";
 import { ToolError } from "./tool-error.js";
 
@@ -30,21 +32,40 @@ const START_SERVER_AFTER_MS = 50;
  * Runs `options.command` in the sandbox with the filtering socket, and resolves with its exit
  * status. Throws a `ToolError` for the tool's own failures; whatever happens, the server is
  * stopped, the store closed and the private directory removed before this settles.
+ * SIGINT, SIGTERM and SIGHUP are taken over for the whole run (see {@link guardSignals}): one
+ * that arrives while the server starts or the run tears down is held, the command is not
+ * started, and the run ends with 128+N once everything is removed.
  */
 export async function runSandboxed(options: RunOptions): Promise<number> {
-  const [program, ...args] = options.command;
+  const [program] = options.command;
   const workingDir = options.sandbox === "none" ? options.cwd : sandboxWorkingDir({ ...options.shape, cwd: options.cwd });
   if (options.sandbox === "bwrap") checkMountPoints({ ...options.shape, cwd: options.cwd });
   const view = options.sandbox === "none" ? HOST_VIEW : sandboxView({ ...options.shape, cwd: options.cwd });
   resolveCommand(program ?? "", options.setenv["PATH"] ?? options.env["PATH"] ?? "", workingDir, view);
 
+  const signals = guardSignals();
+  try {
+    const status = await runWithSocket(options, signals);
+    return signals.held !== undefined ? signalStatus(signals.held) : status;
+  } catch (error) {
+    if (signals.held === undefined) throw error;
+    throw new ToolError((error as Error).message, signalStatus(signals.held), { cause: error });
+  } finally {
+    signals.release();
+  }
+}
+
+/** Creates the private directory and the server, runs the command unless a signal came first, and removes both. */
+async function runWithSocket(options: RunOptions, signals: SignalGuard): Promise<number> {
+  const [program, ...args] = options.command;
   const dir = createPrivateDir(SOCKET_NAME, options.env);
   try {
     const socketPath = join(dir, SOCKET_NAME);
     const server = await startSocketServer(options, socketPath);
     try {
+      if (signals.held !== undefined) return signalStatus(signals.held);
       if (options.sandbox === "none") {
-        return await launchDirect(options.command, options.cwd, commandEnvironment(options, socketPath));
+        return await launchDirect(options.command, options.cwd, commandEnvironment(options, socketPath), signals.source);
       }
       return await launchSandbox({
         spec: {
@@ -56,6 +77,7 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
         },
         env: commandEnvironment(options, options.socketPath),
         statusPath: join(dir, STATUS_NAME),
+        signals: signals.source,
       });
     } finally {
       await server.close();

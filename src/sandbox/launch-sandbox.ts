@@ -4,7 +4,7 @@ import { closeSync, openSync, unlinkSync } from "node:fs";
 import { ExitStatus, ToolError } from "../run/tool-error.js";
 import { buildBwrapArgs, type SandboxSpec } from "./bwrap-args.js";
 import { readBwrapStatus } from "./bwrap-status.js";
-import { exitStatusOf, waitForChild } from "./child-exit.js";
+import { exitStatusOf, waitForChild, type SignalSource } from "./child-exit.js";
 import { childPids } from "./child-pids.js";
 import { diagnoseBwrap } from "./diagnose-bwrap.js";
 
@@ -17,6 +17,8 @@ export interface LaunchOptions {
   readonly bwrap?: string;
   /** Where bwrap writes its status: a new file name in a private directory, removed before the launch settles. */
   readonly statusPath: string;
+  /** The signals to pass on to the command while it runs. */
+  readonly signals: SignalSource;
 }
 
 const STATUS_FD = 3;
@@ -24,7 +26,7 @@ const STATUS_FD = 3;
 /**
  * Starts the sandbox and resolves with the command's exit status (128+N when signal N
  * ended it). Throws a {@link ToolError} (125) when bwrap is missing or fails before the
- * command starts. SIGINT, SIGTERM and SIGHUP received meanwhile go to the command.
+ * command starts. The signals `options.signals` delivers meanwhile go to the command.
  */
 export async function launchSandbox(options: LaunchOptions): Promise<number> {
   const bwrap = options.bwrap ?? "bwrap";
@@ -38,7 +40,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<number> {
       closeSync(statusFd);
     }
     const bwrapPid = child.pid;
-    const end = await waitForChild(child, (signal) => forwardSignal(bwrapPid, options.statusPath, signal)).catch(
+    const end = await waitForChild(child, (signal) => forwardSignal(bwrapPid, options.statusPath, signal), options.signals).catch(
       (error: NodeJS.ErrnoException) => {
         if (error.code === "ENOENT") {
           throw new ToolError(`${bwrap} not found: install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)`, ExitStatus.toolFailure, { cause: error });

@@ -1,0 +1,43 @@
+// Holds SIGINT, SIGTERM and SIGHUP for a whole run: passed on to the command while it runs, remembered otherwise.
+import { FORWARDED_SIGNALS, type SignalSource } from "../sandbox/child-exit.js";
+
+/** This process's handling of the forwarded signals during one run. */
+export interface SignalGuard {
+  /** The first signal that arrived while no command was there to take it; undefined when none did. */
+  readonly held: NodeJS.Signals | undefined;
+  /** Passes the signals to whoever subscribes (the launcher, while its command runs). */
+  readonly source: SignalSource;
+  /** Stops listening: Node's default actions apply again. */
+  release(): void;
+}
+
+/**
+ * Listens for SIGINT, SIGTERM and SIGHUP from now until `release()`, so that none of them ends
+ * this process by Node's default action halfway through starting or tearing down a run. While a
+ * launcher is subscribed, each signal goes to it (once); otherwise the first one is held, and
+ * the run acts on it where it can: no command is started, and the run ends with 128+N.
+ */
+export function guardSignals(): SignalGuard {
+  let held: NodeJS.Signals | undefined;
+  let forward: ((signal: NodeJS.Signals) => void) | undefined;
+  const listener = (signal: NodeJS.Signals): void => {
+    if (forward !== undefined) forward(signal);
+    else held ??= signal;
+  };
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, listener);
+  return {
+    get held() {
+      return held;
+    },
+    source: (subscriber) => {
+      forward = subscriber;
+      return () => {
+        if (forward === subscriber) forward = undefined;
+      };
+    },
+    release: () => {
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, listener);
+    },
+  };
+}
+
