@@ -68,7 +68,9 @@ export function sandboxWorkingDir(spec: Pick<SandboxSpec, "root" | "cwd" | "chdi
 /**
  * The arguments to give `bwrap`: the root read-only, private /tmp and /run, fresh /dev and
  * /proc, the working directory writable (host root only), the extra mounts, the socket, every
- * namespace unshared (network too unless `shareNet`), and the sandbox killed with its parent.
+ * namespace unshared (network too unless `shareNet`), the sandbox killed with its parent, and
+ * the command in a new session: it has no controlling terminal, so it cannot push input into
+ * the caller's terminal with TIOCSTI (and an interactive shell in it has no job control).
  * Order matters: later mounts land on top of earlier ones.
  */
 export function buildBwrapArgs(spec: SandboxSpec): string[] {
@@ -91,7 +93,7 @@ export function buildBwrapArgs(spec: SandboxSpec): string[] {
   if (spec.uid !== undefined) args.push("--uid", String(spec.uid));
   if (spec.gid !== undefined) args.push("--gid", String(spec.gid));
   if (spec.hostname !== undefined) args.push("--hostname", spec.hostname);
-  args.push("--die-with-parent", "--chdir", sandboxWorkingDir(spec));
+  args.push("--die-with-parent", "--new-session", "--chdir", sandboxWorkingDir(spec));
   if (spec.statusFd !== undefined) args.push("--json-status-fd", String(spec.statusFd));
   args.push("--", ...spec.command);
   return args;

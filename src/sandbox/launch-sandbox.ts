@@ -7,6 +7,7 @@ import { readBwrapStatus } from "./bwrap-status.js";
 import { exitStatusOf, waitForChild, type SignalSource } from "./child-exit.js";
 import { childPids } from "./child-pids.js";
 import { diagnoseBwrap } from "./diagnose-bwrap.js";
+import { processGroupOf, signalGroup } from "./process-group.js";
 
 /** Options for {@link launchSandbox}. */
 export interface LaunchOptions {
@@ -35,7 +36,10 @@ export async function launchSandbox(options: LaunchOptions): Promise<number> {
   try {
     let child: ChildProcess;
     try {
-      child = spawn(bwrap, args, { stdio: ["inherit", "inherit", "inherit", statusFd], env: options.env });
+      // Detached: bwrap leads a session and process group of its own, so a signal the terminal
+      // sends to this process's group (Ctrl-C) reaches the command once, through this process,
+      // and does not also end bwrap, whose death would SIGKILL the sandbox (--die-with-parent).
+      child = spawn(bwrap, args, { stdio: ["inherit", "inherit", "inherit", statusFd], env: options.env, detached: true });
     } finally {
       closeSync(statusFd);
     }
@@ -49,6 +53,8 @@ export async function launchSandbox(options: LaunchOptions): Promise<number> {
       },
     );
     const status = readBwrapStatus(options.statusPath);
+    // Ended by a signal (one passed on) before the sandbox was set up: the run was stopped, not broken.
+    if (status.childPid === undefined && end.signal !== null) return exitStatusOf(end);
     if (status.childPid === undefined) {
       const hint = await diagnoseBwrap(bwrap, options.env);
       throw new ToolError(`the sandbox could not be set up (${bwrap} exited with status ${end.code ?? end.signal})${hint ? `: ${hint}` : ""}`);
@@ -60,7 +66,12 @@ export async function launchSandbox(options: LaunchOptions): Promise<number> {
   }
 }
 
-/** Sends `signal` to the command: the children of bwrap's sandbox init, or bwrap itself before that. */
+/**
+ * Sends `signal` to the command's process group (the session bwrap --new-session made, or one
+ * the command made for itself), found through the sandbox init's child; before the sandbox is
+ * set up, to bwrap itself. Each process gets the signal once; the sandbox init has no handler,
+ * and ignores it.
+ */
 function forwardSignal(bwrapPid: number | undefined, statusPath: string, signal: NodeJS.Signals): void {
   let childPid: number | undefined;
   try {
@@ -68,13 +79,26 @@ function forwardSignal(bwrapPid: number | undefined, statusPath: string, signal:
   } catch {
     // Unreadable: bwrap itself gets the signal, as before the sandbox is set up.
   }
-  const targets = childPid !== undefined ? childPids(childPid) : [];
-  if (targets.length === 0 && bwrapPid !== undefined) targets.push(bwrapPid);
-  for (const pid of targets) {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // Already gone.
-    }
+  const commands = childPid !== undefined ? childPids(childPid) : [];
+  if (commands.length === 0) {
+    if (bwrapPid !== undefined) signalProcess(bwrapPid, signal);
+    return;
+  }
+  const signalled = new Set<number>();
+  for (const pid of commands) {
+    // Never bwrap's own group: bwrap ended by the signal would SIGKILL the sandbox.
+    const found = processGroupOf(pid);
+    const pgid = found === bwrapPid ? undefined : found;
+    if (pgid !== undefined && signalled.has(pgid)) continue;
+    if (pgid !== undefined && signalGroup(pgid, signal)) signalled.add(pgid);
+    else signalProcess(pid, signal);
+  }
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
   }
 }

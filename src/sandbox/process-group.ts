@@ -31,17 +31,28 @@ export function groupIsRunning(pgid: number): boolean {
   }
   for (const entry of entries) {
     if (!/^[0-9]+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-    } catch {
-      continue;
-    }
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so start after the last ')'.
-    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(pgrp) === pgid && state !== "Z" && state !== "X") return true;
+    const stat = procStat(Number(entry));
+    if (stat !== undefined && stat.pgrp === pgid && stat.state !== "Z" && stat.state !== "X") return true;
   }
   return false;
+}
+
+/** The process group of process `pid`, from /proc; undefined when it is gone. */
+export function processGroupOf(pid: number): number | undefined {
+  return procStat(pid)?.pgrp;
+}
+
+/** The state and process group of `pid` in /proc/PID/stat; undefined when it cannot be read. */
+function procStat(pid: number): { state: string; pgrp: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so start after the last ')'.
+  const [state = "", , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { state, pgrp: Number(pgrp) };
 }
 
 /**

@@ -1,10 +1,10 @@
-// An interactive shell through a real terminal (tmux): job control, Ctrl-C to the shell, exit status.
+// Through a real terminal (tmux, an interactive bash as the user's shell): Ctrl-C, exit status, no terminal control from the sandbox.
 import { mkdtempSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
-import t from "tap";
+import t, { type Test } from "tap";
 import { BIN } from "../helpers/run-tool.js";
 
 /** Polls until `predicate` holds or `timeoutMs` passes. */
@@ -15,32 +15,80 @@ async function waitFor(predicate: () => Promise<boolean>, timeoutMs: number): Pr
   return false;
 }
 
-t.test("bash on a terminal: a command runs, Ctrl-C reaches the shell, exit status comes back", async (t) => {
-  const dir = t.testdir({ cache: {} });
+/**
+ * A tmux terminal running an interactive bash (with job control, as a user's shell has), ready
+ * to type into. `run(args)` types `bst-cas-run args; echo tool-exit=$?` and `toolExit()` waits
+ * for that line's status.
+ */
+async function terminal(t: Test, files: Record<string, string> = {}) {
+  const dir = t.testdir({ cache: {}, ...files });
   const runtime = mkdtempSync("/tmp/bcr-test-");
-  const session = `bcr-${process.pid}`;
+  const session = `bcr-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   t.teardown(async () => {
     await execa("tmux", ["kill-session", "-t", session], { reject: false });
     rmSync(runtime, { recursive: true, force: true });
   });
   const statusFile = join(dir, "status");
-  const launch = [
-    `env -u NODE_OPTIONS XDG_RUNTIME_DIR=${runtime} BST_CAS_RUN_CACHE_DIR=${join(dir, "cache")}`,
-    `${process.execPath} ${BIN} -- bash --norc --noprofile -i;`,
-    `echo "tool-exit=$?" > ${statusFile}`,
-  ].join(" ");
-  await execa("tmux", ["new-session", "-d", "-s", session, "-x", "120", "-y", "30", "-c", dir, launch]);
-  const type = (keys: string[]) => execa("tmux", ["send-keys", "-t", session, ...keys]);
-  const screen = async () => (await execa("tmux", ["capture-pane", "-p", "-t", session], { reject: false })).stdout;
+  const shell = `env -u NODE_OPTIONS XDG_RUNTIME_DIR=${runtime} BST_CAS_RUN_CACHE_DIR=${join(dir, "cache")} PS1='outer$ ' bash --norc --noprofile -i`;
+  await execa("tmux", ["new-session", "-d", "-s", session, "-x", "200", "-y", "40", "-c", dir, shell]);
+  const type = async (...keys: string[]) => void (await execa("tmux", ["send-keys", "-t", session, ...keys]));
+  const screen = async () => (await execa("tmux", ["capture-pane", "-p", "-J", "-t", session], { reject: false })).stdout;
+  const shows = async (pattern: RegExp) => waitFor(async () => pattern.test(await screen()), 10_000);
+  t.ok(await shows(/^outer\$ ?$/m), "the user's shell is ready");
+  return {
+    type,
+    screen,
+    shows,
+    run: (args: string) => type(`${process.execPath} ${BIN} ${args}; echo tool-exit=$? > ${statusFile}`, "Enter"),
+    toolExit: async () => {
+      await waitFor(async () => (await readFile(statusFile, "utf8").catch(() => "")).includes("tool-exit"), 10_000);
+      return (await readFile(statusFile, "utf8").catch(() => "")).trim();
+    },
+  };
+}
 
-  t.ok(await waitFor(async () => /[$#] ?$/m.test(await screen()), 10_000), "a prompt appears");
-  await type(["sleep 300", "Enter"]);
+t.test("bash in the sandbox: Ctrl-C stops its command, not the shell or the tool; no job control; the exit status comes back", async (t) => {
+  const term = await terminal(t);
+  await term.run("-- bash --norc --noprofile -i");
+  t.ok(await term.shows(/no job control/), "bash says it has no job control: the sandbox is a session without a terminal");
+  await term.type("sleep 300", "Enter");
   await sleep(500);
-  await type(["C-c"]);
-  await type(['echo "alive $RECC_SERVER"', "Enter"]);
-  t.ok(await waitFor(async () => /^alive unix:\/run\/reapi\.sock$/m.test(await screen()), 10_000), "Ctrl-C stopped sleep, not the shell or the tool");
-  t.notMatch(await screen(), /no job control/, "bash has job control");
-  await type(["exit 4", "Enter"]);
-  t.ok(await waitFor(async () => (await readFile(statusFile, "utf8").catch(() => "")).includes("tool-exit"), 10_000), "the tool ended");
-  t.equal((await readFile(statusFile, "utf8")).trim(), "tool-exit=4", "the shell's exit status is the tool's");
+  await term.type("C-c");
+  await term.type('echo "alive $RECC_SERVER"', "Enter");
+  t.ok(await term.shows(/^alive unix:\/run\/reapi\.sock$/m), "Ctrl-C stopped sleep, not the shell or the tool");
+  await term.type("exit 4", "Enter");
+  t.equal(await term.toolExit(), "tool-exit=4", "the shell's exit status is the tool's");
+});
+
+for (const mode of ["bwrap", "none"]) {
+  t.test(`--sandbox ${mode}: Ctrl-C reaches the command exactly once, and only it decides to end`, async (t) => {
+    const term = await terminal(t);
+    // Counts SIGINTs for a second after the first, then exits with the count.
+    const script = "let n=0; process.on('SIGINT',()=>{if(n++===0)setTimeout(()=>{console.log('got '+n);process.exit(n)},1000)}); console.log('ready'); setTimeout(()=>{},60000)";
+    await term.run(`--sandbox ${mode} -- ${process.execPath} -e "${script}"`);
+    t.ok(await term.shows(/^ready$/m), "the command runs");
+    await term.type("C-c");
+    t.equal(await term.toolExit(), "tool-exit=1", "one SIGINT; the command ended when it chose to, with its own status");
+    t.match(await term.screen(), /got 1$/m);
+  });
+}
+
+/**
+ * Run in the sandbox: can it open /dev/tty, and can it push "echo pwned-$((6*7))" and a newline
+ * into the terminal's input with TIOCSTI (0x5412), to be run by the user's shell once the tool
+ * has ended?
+ */
+const INJECT = `if (: </dev/tty) 2>/dev/null; then echo has-tty; else echo no-tty; fi
+exec perl -e 'for (split //, "echo pwned-\\$((6*7))\\n") { ioctl(STDIN, 0x5412, $_) or do { print "refused: $!\\n"; exit 1 } } print "injected\\n"'
+`;
+
+t.test("the command has no controlling terminal: /dev/tty cannot be opened and TIOCSTI cannot type into the user's shell", async (t) => {
+  const term = await terminal(t, { "inject.sh": INJECT });
+  await term.run("-- sh inject.sh");
+  t.equal(await term.toolExit(), "tool-exit=1", "the injection failed");
+  await sleep(500);
+  const screen = await term.screen();
+  t.match(screen, /^no-tty$/m, "no controlling terminal");
+  t.match(screen, /^refused: /m, "TIOCSTI refused");
+  t.notMatch(screen, /^pwned-42$/m, "nothing was typed into the user's shell");
 });

@@ -14,7 +14,7 @@ t.test("exact argument lists", async (t) => {
         "--bind", "/home/u/src", "/home/u/src",
         "--bind", "/tmp/x/s.sock", "/run/reapi.sock",
         "--unshare-all",
-        "--die-with-parent",
+        "--die-with-parent", "--new-session",
         "--chdir", "/home/u/src",
         "--", "make", "-j4",
       ],
@@ -27,7 +27,7 @@ t.test("exact argument lists", async (t) => {
         "--bind", "/w", "/w",
         "--bind", "/h.sock", "/tmp/s.sock",
         "--unshare-all",
-        "--die-with-parent",
+        "--die-with-parent", "--new-session",
         "--chdir", "/w",
         "--json-status-fd", "3",
         "--", "sh", "-c", "echo hi",
@@ -36,22 +36,22 @@ t.test("exact argument lists", async (t) => {
     {
       name: "status fd 0 is still given",
       spec: { ...DEFAULT_SANDBOX_SHAPE, cwd: "/w", socketHostPath: "/h", socketSandboxPath: "/run/s", command: ["true"], statusFd: 0 },
-      expected: [...BASE, "--bind", "/w", "/w", "--bind", "/h", "/run/s", "--unshare-all", "--die-with-parent", "--chdir", "/w", "--json-status-fd", "0", "--", "true"],
+      expected: [...BASE, "--bind", "/w", "/w", "--bind", "/h", "/run/s", "--unshare-all", "--die-with-parent", "--new-session", "--chdir", "/w", "--json-status-fd", "0", "--", "true"],
     },
     {
       name: "cwd / is not bound writable",
       spec: { ...DEFAULT_SANDBOX_SHAPE, cwd: "/", socketHostPath: "/h", socketSandboxPath: "/run/s", command: ["ls"] },
-      expected: [...BASE, "--bind", "/h", "/run/s", "--unshare-all", "--die-with-parent", "--chdir", "/", "--", "ls"],
+      expected: [...BASE, "--bind", "/h", "/run/s", "--unshare-all", "--die-with-parent", "--new-session", "--chdir", "/", "--", "ls"],
     },
     {
       name: "a command that looks like an option stays after --",
       spec: { ...DEFAULT_SANDBOX_SHAPE, cwd: "/w", socketHostPath: "/h", socketSandboxPath: "/run/s", command: ["--help", "--", "-x"] },
-      expected: [...BASE, "--bind", "/w", "/w", "--bind", "/h", "/run/s", "--unshare-all", "--die-with-parent", "--chdir", "/w", "--", "--help", "--", "-x"],
+      expected: [...BASE, "--bind", "/w", "/w", "--bind", "/h", "/run/s", "--unshare-all", "--die-with-parent", "--new-session", "--chdir", "/w", "--", "--help", "--", "-x"],
     },
     {
       name: "paths with spaces are single arguments",
       spec: { ...DEFAULT_SANDBOX_SHAPE, cwd: "/a b", socketHostPath: "/h s", socketSandboxPath: "/run/s s", command: ["my cmd"] },
-      expected: [...BASE, "--bind", "/a b", "/a b", "--bind", "/h s", "/run/s s", "--unshare-all", "--die-with-parent", "--chdir", "/a b", "--", "my cmd"],
+      expected: [...BASE, "--bind", "/a b", "/a b", "--bind", "/h s", "/run/s s", "--unshare-all", "--die-with-parent", "--new-session", "--chdir", "/a b", "--", "my cmd"],
     },
   ];
   for (const c of cases) {
@@ -89,7 +89,7 @@ t.test("sandbox shape", async (t) => {
   const common = { ...DEFAULT_SANDBOX_SHAPE, cwd: "/home/u/src", socketHostPath: "/h", socketSandboxPath: "/run/s", command: ["cc"] };
   const SOCKET = ["--bind", "/h", "/run/s"];
   const CWD = ["--bind", "/home/u/src", "/home/u/src"];
-  const END = ["--die-with-parent"];
+  const END = ["--die-with-parent", "--new-session"];
   const cases: Array<{ name: string; spec: Partial<SandboxSpec>; expected: string[] }> = [
     {
       name: "--root: ROOT read-only as /, cwd not bound, chdir /",
