@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { sandboxWorkingDir } from "../sandbox/bwrap-args.js";
 import { checkMountPoints } from "../sandbox/check-mount-points.js";
 import { signalStatus } from "../sandbox/child-exit.js";
+import { findBwrap } from "../sandbox/find-bwrap.js";
 import { launchDirect } from "../sandbox/launch-direct.js";
 import { launchSandbox } from "../sandbox/launch-sandbox.js";
 import { OWNED_ENV_VARS, reccEnvironment } from "../sandbox/recc-environment.js";
@@ -38,6 +39,7 @@ const START_SERVER_AFTER_MS = 50;
  */
 export async function runSandboxed(options: RunOptions): Promise<number> {
   const [program] = options.command;
+  const bwrap = options.sandbox === "bwrap" ? findBwrap() : undefined;
   const workingDir = options.sandbox === "none" ? options.cwd : sandboxWorkingDir({ ...options.shape, cwd: options.cwd });
   if (options.sandbox === "bwrap") checkMountPoints({ ...options.shape, cwd: options.cwd });
   const view = options.sandbox === "none" ? HOST_VIEW : sandboxView({ ...options.shape, cwd: options.cwd });
@@ -45,7 +47,7 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
 
   const signals = guardSignals();
   try {
-    const status = await runWithSocket(options, signals);
+    const status = await runWithSocket(options, signals, bwrap);
     return signals.held !== undefined ? signalStatus(signals.held) : status;
   } catch (error) {
     if (signals.held === undefined) throw error;
@@ -56,7 +58,7 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
 }
 
 /** Creates the private directory and the server, runs the command unless a signal came first, and removes both. */
-async function runWithSocket(options: RunOptions, signals: SignalGuard): Promise<number> {
+async function runWithSocket(options: RunOptions, signals: SignalGuard, bwrap: string | undefined): Promise<number> {
   const [program, ...args] = options.command;
   const dir = createPrivateDir(SOCKET_NAME, options.env);
   try {
@@ -64,7 +66,7 @@ async function runWithSocket(options: RunOptions, signals: SignalGuard): Promise
     const server = await startSocketServer(options, socketPath);
     try {
       if (signals.held !== undefined) return signalStatus(signals.held);
-      if (options.sandbox === "none") {
+      if (options.sandbox === "none" || bwrap === undefined) {
         return await launchDirect(options.command, options.cwd, commandEnvironment(options, socketPath), signals.source);
       }
       return await launchSandbox({
@@ -78,6 +80,7 @@ async function runWithSocket(options: RunOptions, signals: SignalGuard): Promise
         env: commandEnvironment(options, options.socketPath),
         statusPath: join(dir, STATUS_NAME),
         signals: signals.source,
+        bwrap,
       });
     } finally {
       await server.close();

@@ -1,6 +1,6 @@
 // Runs the command straight on the host (--sandbox none) in a process group of its own, forwarding signals to the group.
 import { spawn } from "node:child_process";
-import { ExitStatus, ToolError } from "../run/tool-error.js";
+import { execFailure } from "./exec-failure.js";
 import { exitStatusOf, waitForChild, type SignalSource } from "./child-exit.js";
 import { endProcessGroup, signalGroup } from "./process-group.js";
 
@@ -17,8 +17,7 @@ export async function launchDirect(command: readonly string[], cwd: string, env:
   const end = await waitForChild(child, (signal) => {
     if (pgid !== undefined) signalGroup(pgid, signal);
   }, signals).catch((error: NodeJS.ErrnoException) => {
-    const status = error.code === "ENOENT" ? ExitStatus.notFound : ExitStatus.cannotRun;
-    throw new ToolError(`${program}: ${error.message}`, status, { cause: error });
+    throw execFailure(program ?? "", error);
   });
   if (pgid !== undefined) await endProcessGroup(pgid);
   return exitStatusOf(end);

@@ -14,8 +14,8 @@ export interface LaunchOptions {
   readonly spec: Omit<SandboxSpec, "statusFd">;
   /** The command's complete environment. */
   readonly env: NodeJS.ProcessEnv;
-  /** The bwrap executable; `bwrap` on PATH by default. */
-  readonly bwrap?: string;
+  /** The bwrap executable's path, as `findBwrap` found it on this tool's own PATH. */
+  readonly bwrap: string;
   /** Where bwrap writes its status: a new file name in a private directory, removed before the launch settles. */
   readonly statusPath: string;
   /** The signals to pass on to the command while it runs. */
@@ -30,7 +30,7 @@ const STATUS_FD = 3;
  * command starts. The signals `options.signals` delivers meanwhile go to the command.
  */
 export async function launchSandbox(options: LaunchOptions): Promise<number> {
-  const bwrap = options.bwrap ?? "bwrap";
+  const { bwrap } = options;
   const args = buildBwrapArgs({ ...options.spec, statusFd: STATUS_FD });
   const statusFd = openSync(options.statusPath, "wx", 0o600);
   try {
@@ -47,7 +47,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<number> {
     const end = await waitForChild(child, (signal) => forwardSignal(bwrapPid, options.statusPath, signal), options.signals).catch(
       (error: NodeJS.ErrnoException) => {
         if (error.code === "ENOENT") {
-          throw new ToolError(`${bwrap} not found: install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)`, ExitStatus.toolFailure, { cause: error });
+          throw new ToolError(`bwrap not found: install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)`, ExitStatus.toolFailure, { cause: error });
         }
         throw new ToolError(`could not start ${bwrap}: ${error.message}`, ExitStatus.toolFailure, { cause: error });
       },
@@ -57,7 +57,7 @@ export async function launchSandbox(options: LaunchOptions): Promise<number> {
     if (status.childPid === undefined && end.signal !== null) return exitStatusOf(end);
     if (status.childPid === undefined) {
       const hint = await diagnoseBwrap(bwrap, options.env);
-      throw new ToolError(`the sandbox could not be set up (${bwrap} exited with status ${end.code ?? end.signal})${hint ? `: ${hint}` : ""}`);
+      throw new ToolError(`the sandbox could not be set up (bwrap exited with status ${end.code ?? end.signal})${hint ? `: ${hint}` : ""}`);
     }
     // bwrap reports the command's status (128+N after signal N); without it, bwrap's own end.
     return status.exitCode ?? exitStatusOf(end);

@@ -3,20 +3,23 @@ import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { ExitStatus, ToolError } from "../run/tool-error.js";
 import { HOST_VIEW, type SandboxView } from "./sandbox-view.js";
+import { scriptInterpreter } from "./script-interpreter.js";
 
 /**
  * Resolves `command` as execvp will inside the sandbox, through `path` (a PATH value) unless
  * it holds a slash, and returns the sandbox path found. `cwd` is the sandbox's working
  * directory; `view` maps sandbox paths to the host files behind them.
  * Throws a {@link ToolError} with status 127 when nothing is found, 126 when what is found
- * is not an executable file. The checks are synchronous: they run once, before anything else
- * needs the event loop, and a PATH search is a few stat calls.
+ * is not an executable file, or is a script whose #! interpreter is missing or not
+ * executable. The checks are synchronous: they run once, before anything else needs the
+ * event loop, and a PATH search is a few stat calls.
  */
 export function resolveCommand(command: string, path: string, cwd: string, view: SandboxView = HOST_VIEW): string {
   if (command === "") throw new ToolError("the command is empty", ExitStatus.notFound);
   if (command.includes("/")) {
     const file = isAbsolute(command) ? command : resolve(cwd, command);
     checkExecutable(view(file), command);
+    checkInterpreter(view(file), command, view);
     return file;
   }
   let found: string | undefined;
@@ -25,11 +28,29 @@ export function resolveCommand(command: string, path: string, cwd: string, view:
     const hostFile = view(file);
     if (hostFile !== undefined && isFile(hostFile)) {
       found ??= hostFile;
-      if (isExecutable(hostFile)) return file;
+      if (isExecutable(hostFile)) {
+        checkInterpreter(hostFile, command, view);
+        return file;
+      }
     }
   }
   if (found !== undefined) checkExecutable(found, command);
   throw new ToolError(`${command}: command not found`, ExitStatus.notFound);
+}
+
+/**
+ * Throws 126 when the script at `hostFile` names an interpreter on its #! line that is missing
+ * or cannot be run: the kernel would refuse it with ENOENT, which would otherwise read as the
+ * command itself not being found (or, in the sandbox, as bwrap's exit status 1).
+ */
+function checkInterpreter(hostFile: string | undefined, shown: string, view: SandboxView): void {
+  const interpreter = hostFile === undefined ? undefined : scriptInterpreter(hostFile);
+  if (interpreter === undefined || !isAbsolute(interpreter)) return;
+  const hostInterpreter = view(interpreter);
+  if (hostInterpreter === undefined || !isFile(hostInterpreter)) {
+    throw new ToolError(`${shown}: bad interpreter ${interpreter}: no such file or directory`, ExitStatus.cannotRun);
+  }
+  if (!isExecutable(hostInterpreter)) throw new ToolError(`${shown}: bad interpreter ${interpreter}: permission denied`, ExitStatus.cannotRun);
 }
 
 function checkExecutable(file: string | undefined, shown: string): void {

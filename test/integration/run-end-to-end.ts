@@ -1,5 +1,5 @@
 // End to end on the embedded store: the built CLI, real bwrap, a real gRPC client in the sandbox.
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import t, { type Test } from "tap";
@@ -11,7 +11,8 @@ import { processesMentioning, REPO_ROOT, runClient, runTool, startTool } from ".
  * cache dir, working dir and environment.
  */
 function freshRun(t: Test) {
-  const dir = t.testdir({ cache: {}, work: { "data.txt": "not a program\n" } });
+  const dir = t.testdir({ cache: {}, work: { "data.txt": "not a program\n", "bad-interp": "#!/nonexistent/interp\n" } });
+  chmodSync(join(dir, "work", "bad-interp"), 0o755);
   const runtime = mkdtempSync("/tmp/bcr-test-");
   t.teardown(() => rmSync(runtime, { recursive: true, force: true }));
   // tap's NODE_OPTIONS would make node inside the read-only sandbox write coverage files.
@@ -35,17 +36,19 @@ t.test("the socket is in the sandbox and RECC_SERVER names it", async (t) => {
 });
 
 t.test("exit statuses", async (t) => {
-  const cases = [
+  const cases: Array<{ name: string; options?: string[]; command: string[]; status: number; stderr: string }> = [
     { name: "the command's status", command: ["sh", "-c", "exit 7"], status: 7, stderr: "" },
     { name: "128+N for signal N", command: ["sh", "-c", "kill -TERM $$"], status: 143, stderr: "" },
     { name: "127 for a missing command", command: ["/nonexistent"], status: 127, stderr: "bst-cas-run: /nonexistent: no such file or directory" },
     { name: "127 for a command not on PATH", command: ["no-such-command-here"], status: 127, stderr: "bst-cas-run: no-such-command-here: command not found" },
     { name: "126 for a file that is not executable", command: ["./data.txt"], status: 126, stderr: "bst-cas-run: ./data.txt: permission denied" },
+    { name: "126 for a script whose interpreter is missing", command: ["./bad-interp"], status: 126, stderr: "bst-cas-run: ./bad-interp: bad interpreter /nonexistent/interp: no such file or directory" },
+    { name: "bwrap comes from the tool's PATH, not the command's", options: ["--setenv", "PATH=/nonexistent"], command: ["/bin/sh", "-c", "exit 5"], status: 5, stderr: "" },
   ];
   for (const c of cases) {
     await t.test(c.name, async (t) => {
       const { runtime, env, cwd } = freshRun(t);
-      const result = await runTool(["--", ...c.command], { env, cwd });
+      const result = await runTool([...(c.options ?? []), "--", ...c.command], { env, cwd });
       t.equal(result.exitCode, c.status);
       t.equal(result.stderr, c.stderr, "stderr is one line, or nothing");
       await assertCleanedUp(t, runtime);

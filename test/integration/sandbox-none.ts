@@ -1,6 +1,6 @@
 // --sandbox none with real child processes: the command's own children do not outlive the run.
 import { mkdtempSync, rmSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import t, { type Test } from "tap";
 import { startTool } from "../helpers/run-tool.js";
@@ -67,5 +67,24 @@ t.test("a signalled run passes the signal to the whole group and leaves nothing"
   const result = await child;
   t.equal(result.exitCode, 143, "128+SIGTERM");
   t.same(await runningInGroup(pgid), [], "no process of the command's group runs");
+  t.same(await readdir(runtime), [], "no private directory remains");
+});
+
+t.test("a command that cannot be started: 127 or 126 and one line", async (t) => {
+  const { runtime, cwd, env } = fresh(t);
+  await writeFile(join(cwd, "data.txt"), "not a program\n");
+  await writeFile(join(cwd, "bad-interp"), "#!/nonexistent/interp\n", { mode: 0o755 });
+  const cases: Array<[string, string, number, string]> = [
+    ["not on PATH", "no-such-command-here", 127, "bst-cas-run: no-such-command-here: command not found"],
+    ["missing", "./missing", 127, "bst-cas-run: ./missing: no such file or directory"],
+    ["not executable", "./data.txt", 126, "bst-cas-run: ./data.txt: permission denied"],
+    ["a directory", "/etc", 126, "bst-cas-run: /etc: is not a regular file"],
+    ["a script whose interpreter is missing", "./bad-interp", 126, "bst-cas-run: ./bad-interp: bad interpreter /nonexistent/interp: no such file or directory"],
+  ];
+  for (const [name, command, status, stderr] of cases) {
+    const result = await startTool(["--sandbox", "none", "--", command], { env, cwd });
+    t.equal(result.exitCode, status, name);
+    t.equal(result.stderr, stderr, `${name}: one line`);
+  }
   t.same(await readdir(runtime), [], "no private directory remains");
 });

@@ -9,12 +9,14 @@ import { HOST_VIEW, sandboxView, type SandboxView } from "../../src/sandbox/sand
 import { ToolError } from "../../src/run/tool-error.js";
 
 const SCRIPT = "#!/bin/sh\nexit 0\n";
+/** Stands in for a binary: no #! line, so no interpreter to check. */
+const BINARY = "\x7fELF\n";
 
 const root = t.testdir({
   bin1: { tool: SCRIPT, noexec: SCRIPT, both: SCRIPT, adir: {}, xonly: SCRIPT, othersx: SCRIPT },
   bin2: { both: SCRIPT, adir: SCRIPT },
   links: { linked: t.fixture("symlink", "../bin1/tool") },
-  sub: { script: SCRIPT, plain: SCRIPT, deeper: {} },
+  sub: { script: SCRIPT, plain: SCRIPT, deeper: {}, badinterp: "#!/nonexistent/interp -x\nexit 0\n", spaced: "#!  /bin/sh  -e\nexit 0\n" },
   cwdcmd: SCRIPT,
   "with space": { cmd: SCRIPT },
 });
@@ -29,12 +31,16 @@ const modes: Array<[string, number]> = [
   ["bin2/adir", 0o755],
   ["sub/script", 0o755],
   ["sub/plain", 0o644],
+  ["sub/badinterp", 0o755],
+  ["sub/spaced", 0o755],
   ["cwdcmd", 0o755],
   ["with space/cmd", 0o755],
 ];
 
 t.before(async () => {
   for (const [file, mode] of modes) await chmod(join(root, file), mode);
+  // A script whose interpreter is a file that cannot be executed.
+  writeFileSync(join(root, "sub", "noexecinterp"), `#!${join(root, "bin1", "noexec")}\n`, { mode: 0o755 });
 });
 
 const r = (...parts: string[]): string => join(root, ...parts);
@@ -58,6 +64,7 @@ t.test("found", async (t) => {
     { name: "relative with slash ignores PATH", command: "sub/script", path: r("bin1"), expected: r("sub", "script") },
     { name: "../ relative with slash", command: "../cwdcmd", path: "", cwd: r("sub"), expected: r("cwdcmd") },
     { name: "absolute path", command: r("bin1", "tool"), path: "", cwd: "/", expected: r("bin1", "tool") },
+    { name: "#! with spaces around the interpreter", command: "./sub/spaced", path: "", expected: r("sub", "spaced") },
   ];
   for (const c of cases) {
     t.test(c.name, async (t) => {
@@ -82,6 +89,9 @@ t.test("refused", async (t) => {
     { name: "absolute path, a directory", command: r("bin1"), path: "", status: 126, message: `${r("bin1")}: is not a regular file` },
     { name: "absolute path, missing", command: r("nope"), path: r("bin1"), status: 127, message: `${r("nope")}: no such file or directory` },
     { name: "trailing slash on a file", command: `${r("bin1", "tool")}/`, path: "", status: 127, message: `${r("bin1", "tool")}/: no such file or directory` },
+    { name: "script whose interpreter is missing", command: "./sub/badinterp", path: "", status: 126, message: "./sub/badinterp: bad interpreter /nonexistent/interp: no such file or directory" },
+    { name: "the same found through PATH", command: "badinterp", path: r("sub"), status: 126, message: "badinterp: bad interpreter /nonexistent/interp: no such file or directory" },
+    { name: "script whose interpreter is not executable", command: "sub/noexecinterp", path: "", status: 126, message: `sub/noexecinterp: bad interpreter ${r("bin1", "noexec")}: permission denied` },
   ];
   for (const c of cases) {
     t.test(c.name, async (t) => {
@@ -111,8 +121,9 @@ async function outcome(command: string, path: string, cwd: string, view: Sandbox
 }
 
 t.test("with a sandbox view", async (t) => {
-  // A tiny root for --root: bin/tool (0755), bin/plain (0644), and no sh.
-  const sysroot = t.testdir({ bin: { tool: SCRIPT, plain: SCRIPT }, usr: { bin: {} } });
+  // A tiny root for --root: bin/tool (0755), bin/plain (0644), bin/script (0755, #!/bin/sh), and no sh.
+  const sysroot = t.testdir({ bin: { tool: BINARY, plain: BINARY, script: SCRIPT }, usr: { bin: {} } });
+  chmodSync(join(sysroot, "bin", "script"), 0o755);
   chmodSync(join(sysroot, "bin", "tool"), 0o755);
   chmodSync(join(sysroot, "bin", "plain"), 0o644);
   // A command on the host under /tmp, which the sandbox covers with a fresh tmpfs.
@@ -137,6 +148,7 @@ t.test("with a sandbox view", async (t) => {
     { name: "in --root, relative to the sandbox cwd", command: "./tool", path: "", cwd: "/bin", view: inRoot, expected: "/bin/tool" },
     { name: "in --root, empty PATH entry is the sandbox cwd", command: "tool", path: ":/usr/bin", cwd: "/bin", view: inRoot, expected: "/bin/tool" },
     { name: "a host command missing from --root", command: "sh", path: "/usr/bin:/bin", cwd: "/", view: inRoot, expected: { status: 127, message: "sh: command not found" } },
+    { name: "a script whose interpreter --root lacks (the host has it)", command: "script", path: "/bin", cwd: "/", view: inRoot, expected: { status: 126, message: "script: bad interpreter /bin/sh: no such file or directory" } },
     { name: "the host cwd is not bound with --root", command: "cwdcmd", path: "", cwd: root, view: inRoot, expected: { status: 127, message: "cwdcmd: command not found" } },
     { name: "non-executable in --root", command: "plain", path: "/bin", cwd: "/", view: inRoot, expected: { status: 126, message: "plain: permission denied" } },
     { name: "host /tmp command, visible on the host", command: "hidden", path: hostTmp, cwd: "/", view: HOST_VIEW, expected: join(hostTmp, "hidden") },
