@@ -1,4 +1,4 @@
-// Holds SIGINT, SIGTERM and SIGHUP for a whole run: passed on to the command while it runs, remembered otherwise.
+// Holds SIGINT, SIGTERM and SIGHUP for a whole run (passed on to the command while it runs, remembered otherwise), and relays Ctrl-Z.
 import { FORWARDED_SIGNALS, type SignalSource } from "../sandbox/child-exit.js";
 
 /** This process's handling of the forwarded signals during one run. */
@@ -16,6 +16,10 @@ export interface SignalGuard {
  * this process by Node's default action halfway through starting or tearing down a run. While a
  * launcher is subscribed, each signal goes to it (once); otherwise the first one is held, and
  * the run acts on it where it can: no command is started, and the run ends with 128+N.
+ *
+ * Job control too: the command runs in a session of its own, out of reach of the terminal's
+ * Ctrl-Z, so on SIGTSTP the command is sent SIGSTOP and this process stops itself, and on
+ * SIGCONT (the shell's `fg` or `bg`) the command is continued with it.
  */
 export function guardSignals(): SignalGuard {
   let held: NodeJS.Signals | undefined;
@@ -24,7 +28,14 @@ export function guardSignals(): SignalGuard {
     if (forward !== undefined) forward(signal);
     else held ??= signal;
   };
+  const stop = (): void => {
+    forward?.("SIGSTOP");
+    process.kill(process.pid, "SIGSTOP");
+  };
+  const resume = (): void => forward?.("SIGCONT");
   for (const signal of FORWARDED_SIGNALS) process.on(signal, listener);
+  process.on("SIGTSTP", stop);
+  process.on("SIGCONT", resume);
   return {
     get held() {
       return held;
@@ -37,6 +48,8 @@ export function guardSignals(): SignalGuard {
     },
     release: () => {
       for (const signal of FORWARDED_SIGNALS) process.off(signal, listener);
+      process.off("SIGTSTP", stop);
+      process.off("SIGCONT", resume);
     },
   };
 }

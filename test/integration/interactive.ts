@@ -73,6 +73,28 @@ for (const mode of ["bwrap", "none"]) {
   });
 }
 
+for (const mode of ["bwrap", "none"]) {
+  t.test(`--sandbox ${mode}: Ctrl-Z stops the command with the tool, and fg continues both`, async (t) => {
+    const term = await terminal(t);
+    const ticks = join(t.testdirName, "ticks");
+    await term.run(`--sandbox ${mode} -- sh -c 'echo started; while :; do echo tick >> ${ticks}; sleep 0.05; done'`);
+    t.ok(await term.shows(/^started$/m), "the command runs");
+    await sleep(300);
+    await term.type("C-z");
+    t.ok(await term.shows(/Stopped/), "the user's shell sees the tool stopped");
+    await sleep(300);
+    const stopped = (await readFile(ticks, "utf8")).length;
+    await sleep(700);
+    t.equal((await readFile(ticks, "utf8")).length, stopped, "the command is stopped too");
+    await term.type("fg", "Enter");
+    t.ok(await waitFor(async () => (await readFile(ticks, "utf8")).length > stopped, 5000), "fg continues the command");
+    await term.type("C-c");
+    // fg's status is the job's; the `; echo tool-exit` after the tool ran already, when it stopped.
+    await term.type('echo "fg-exit=$?"', "Enter");
+    t.ok(await term.shows(/^fg-exit=130$/m), "Ctrl-C then ends it");
+  });
+}
+
 /**
  * Run in the sandbox: can it open /dev/tty, and can it push "echo pwned-$((6*7))" and a newline
  * into the terminal's input with TIOCSTI (0x5412), to be run by the user's shell once the tool
