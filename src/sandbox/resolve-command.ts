@@ -2,7 +2,8 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { ExitStatus, ToolError } from "../run/tool-error.js";
-import { HOST_VIEW, type SandboxView } from "./sandbox-view.js";
+import { elfInterpreter } from "./elf-interpreter.js";
+import { HOST_VIEW, resolveInView, type SandboxView } from "./sandbox-view.js";
 import { scriptInterpreter } from "./script-interpreter.js";
 
 /**
@@ -39,18 +40,21 @@ export function resolveCommand(command: string, path: string, cwd: string, view:
 }
 
 /**
- * Throws 126 when the script at `hostFile` names an interpreter on its #! line that is missing
- * or cannot be run: the kernel would refuse it with ENOENT, which would otherwise read as the
- * command itself not being found (or, in the sandbox, as bwrap's exit status 1).
+ * Throws 126 when the file at `hostFile` needs an interpreter that is missing or cannot be run
+ * in the sandbox: the one a script names on its #! line, or the loader (PT_INTERP) of a
+ * dynamic ELF executable, e.g. one copied into a --root that lacks its libc. The kernel would
+ * refuse the file with ENOENT, which would otherwise read as the command itself not being
+ * found (or, in the sandbox, as bwrap's exit status 1).
  */
 function checkInterpreter(hostFile: string | undefined, shown: string, view: SandboxView): void {
-  const interpreter = hostFile === undefined ? undefined : scriptInterpreter(hostFile);
+  if (hostFile === undefined) return;
+  const script = scriptInterpreter(hostFile);
+  const interpreter = script ?? elfInterpreter(hostFile);
   if (interpreter === undefined || !isAbsolute(interpreter)) return;
-  const hostInterpreter = view(interpreter);
-  if (hostInterpreter === undefined || !isFile(hostInterpreter)) {
-    throw new ToolError(`${shown}: bad interpreter ${interpreter}: no such file or directory`, ExitStatus.cannotRun);
-  }
-  if (!isExecutable(hostInterpreter)) throw new ToolError(`${shown}: bad interpreter ${interpreter}: permission denied`, ExitStatus.cannotRun);
+  const what = script !== undefined ? "bad interpreter" : "missing loader";
+  const hostInterpreter = resolveInView(interpreter, view);
+  if (hostInterpreter === undefined || !isFile(hostInterpreter)) throw new ToolError(`${shown}: ${what} ${interpreter}: no such file or directory`, ExitStatus.cannotRun);
+  if (!isExecutable(hostInterpreter) && script !== undefined) throw new ToolError(`${shown}: ${what} ${interpreter}: permission denied`, ExitStatus.cannotRun);
 }
 
 function checkExecutable(file: string | undefined, shown: string): void {

@@ -1,5 +1,6 @@
 // Maps a path inside the sandbox to the host path that backs it, as bwrap will mount it.
-import { isAbsolute, join, relative } from "node:path";
+import { lstatSync, readlinkSync } from "node:fs";
+import { isAbsolute, join, posix, relative } from "node:path";
 import { orderedMounts, type SandboxSpec } from "./bwrap-args.js";
 
 /** One layer of the sandbox's filesystem: `destination` inside shows `source` on the host, or nothing (tmpfs). */
@@ -34,4 +35,44 @@ export function sandboxView(spec: Pick<SandboxSpec, "root" | "cwd" | "mounts" | 
     }
     return undefined;
   };
+}
+
+/** How many symbolic links a path may pass through, as the kernel allows (MAXSYMLINKS). */
+const MAX_SYMLINKS = 40;
+
+/**
+ * The host path behind `path` once every symbolic link on the way is followed as the kernel
+ * will follow it inside the sandbox: an absolute target from the sandbox's root, not the host's
+ * (a sysroot's `/lib64/ld-linux-x86-64.so.2 -> /lib/x86_64-linux-gnu/...` must be looked for in
+ * the sysroot). Undefined when something on the way is missing, a link loop, or fresh storage.
+ */
+export function resolveInView(path: string, view: SandboxView): string | undefined {
+  const parts = path.split("/");
+  let resolved = "/";
+  let hops = 0;
+  while (parts.length > 0) {
+    const part = parts.shift() as string;
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      resolved = posix.dirname(resolved);
+      continue;
+    }
+    const next = posix.join(resolved, part);
+    const host = view(next);
+    if (host === undefined) return undefined;
+    let target: string;
+    try {
+      if (!lstatSync(host).isSymbolicLink()) {
+        resolved = next;
+        continue;
+      }
+      target = readlinkSync(host);
+    } catch {
+      return undefined;
+    }
+    if (++hops > MAX_SYMLINKS) return undefined;
+    parts.unshift(...target.split("/"));
+    if (target.startsWith("/")) resolved = "/";
+  }
+  return view(resolved);
 }

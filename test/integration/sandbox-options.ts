@@ -1,6 +1,6 @@
 // The sandbox options with real bwrap: --root, binds, tmpfs, network, environment, --sandbox none.
 import { mkdtempSync, rmSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { chmod, copyFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import t, { type Test } from "tap";
 import { sidRoot } from "../helpers/peers.js";
@@ -35,6 +35,16 @@ t.test("--root without the command is 127 before anything starts", async (t) => 
   const result = await runTool(["--root", tiny, "--", "sh", "-c", "true"], { env, cwd: work });
   t.equal(result.exitCode, 127);
   t.equal(result.stderr, "bst-cas-run: sh: command not found");
+});
+
+t.test("--root lacking a binary's loader is 126 in one line, before anything starts", async (t) => {
+  const { dir, work, env } = fresh(t, { tiny: { bin: {}, run: {}, tmp: {} } });
+  const tiny = join(dir, "tiny");
+  await copyFile("/bin/true", join(tiny, "bin", "true"));
+  await chmod(join(tiny, "bin", "true"), 0o755);
+  const result = await runTool(["--root", tiny, "--", "/bin/true"], { env, cwd: work });
+  t.equal(result.exitCode, 126);
+  t.match(result.stderr, /^bst-cas-run: \/bin\/true: missing loader \/\S+: no such file or directory$/);
 });
 
 t.test("--bind is writable, --ro-bind is not, --tmpfs is empty", async (t) => {

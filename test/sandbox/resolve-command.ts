@@ -7,6 +7,7 @@ import { DEFAULT_SANDBOX_SHAPE } from "../../src/sandbox/bwrap-args.js";
 import { resolveCommand } from "../../src/sandbox/resolve-command.js";
 import { HOST_VIEW, sandboxView, type SandboxView } from "../../src/sandbox/sandbox-view.js";
 import { ToolError } from "../../src/run/tool-error.js";
+import { elf } from "../helpers/elf-file.js";
 
 const SCRIPT = "#!/bin/sh\nexit 0\n";
 /** Stands in for a binary: no #! line, so no interpreter to check. */
@@ -121,9 +122,18 @@ async function outcome(command: string, path: string, cwd: string, view: Sandbox
 }
 
 t.test("with a sandbox view", async (t) => {
-  // A tiny root for --root: bin/tool (0755), bin/plain (0644), bin/script (0755, #!/bin/sh), and no sh.
-  const sysroot = t.testdir({ bin: { tool: BINARY, plain: BINARY, script: SCRIPT }, usr: { bin: {} } });
+  // A tiny root for --root: bin/tool (0755), bin/plain (0644), bin/script (0755, #!/bin/sh), no
+  // sh; dynamic executables whose loader is there (through a link absolute in the root, whose
+  // target the host lacks) and is not.
+  const sysroot = t.testdir({
+    bin: { tool: BINARY, plain: BINARY, script: SCRIPT },
+    usr: { bin: {} },
+    lib64: { "ld-test.so": t.fixture("symlink", "/opt/sysroot-only/ld-test.so") },
+    opt: { "sysroot-only": { "ld-test.so": BINARY } },
+  });
   chmodSync(join(sysroot, "bin", "script"), 0o755);
+  writeFileSync(join(sysroot, "bin", "dynamic"), elf(64, true, 3, "/lib64/ld-test.so"), { mode: 0o755 });
+  writeFileSync(join(sysroot, "bin", "loaderless"), elf(64, true, 3, "/lib64/ld-missing.so"), { mode: 0o755 });
   chmodSync(join(sysroot, "bin", "tool"), 0o755);
   chmodSync(join(sysroot, "bin", "plain"), 0o644);
   // A command on the host under /tmp, which the sandbox covers with a fresh tmpfs.
@@ -149,6 +159,8 @@ t.test("with a sandbox view", async (t) => {
     { name: "in --root, empty PATH entry is the sandbox cwd", command: "tool", path: ":/usr/bin", cwd: "/bin", view: inRoot, expected: "/bin/tool" },
     { name: "a host command missing from --root", command: "sh", path: "/usr/bin:/bin", cwd: "/", view: inRoot, expected: { status: 127, message: "sh: command not found" } },
     { name: "a script whose interpreter --root lacks (the host has it)", command: "script", path: "/bin", cwd: "/", view: inRoot, expected: { status: 126, message: "script: bad interpreter /bin/sh: no such file or directory" } },
+    { name: "in --root, a dynamic executable whose loader is there (through a link within the root)", command: "dynamic", path: "/bin", cwd: "/", view: inRoot, expected: "/bin/dynamic" },
+    { name: "in --root, a dynamic executable whose loader is missing", command: "loaderless", path: "/bin", cwd: "/", view: inRoot, expected: { status: 126, message: "loaderless: missing loader /lib64/ld-missing.so: no such file or directory" } },
     { name: "the host cwd is not bound with --root", command: "cwdcmd", path: "", cwd: root, view: inRoot, expected: { status: 127, message: "cwdcmd: command not found" } },
     { name: "non-executable in --root", command: "plain", path: "/bin", cwd: "/", view: inRoot, expected: { status: 126, message: "plain: permission denied" } },
     { name: "host /tmp command, visible on the host", command: "hidden", path: hostTmp, cwd: "/", view: HOST_VIEW, expected: join(hostTmp, "hidden") },

@@ -1,7 +1,7 @@
 // Tests for src/sandbox/sandbox-view.ts: which host path backs each sandbox path, as bwrap mounts them.
 import t from "tap";
 import { DEFAULT_SANDBOX_SHAPE, type Mount } from "../../src/sandbox/bwrap-args.js";
-import { HOST_VIEW, sandboxView } from "../../src/sandbox/sandbox-view.js";
+import { HOST_VIEW, resolveInView, sandboxView } from "../../src/sandbox/sandbox-view.js";
 
 type ViewSpec = Parameters<typeof sandboxView>[0];
 
@@ -177,4 +177,35 @@ t.test("the view does not change when the spec's arrays change afterwards", asyn
 
 t.test("HOST_VIEW is the identity", async (t) => {
   for (const path of ["/", "/tmp/x", "/run/reapi.sock", "/usr/bin/cc", "/tmp/..x"]) t.equal(HOST_VIEW(path), path);
+});
+
+t.test("resolveInView follows symbolic links inside the sandbox", async (t) => {
+  const sysroot = t.testdir({
+    lib: { real: { "ld.so": "loader" } },
+    lib64: {
+      absolute: t.fixture("symlink", "/lib/real/ld.so"),
+      relative: t.fixture("symlink", "../lib/real/ld.so"),
+      loop: t.fixture("symlink", "/lib64/loop"),
+      intoTmp: t.fixture("symlink", "/tmp/ld.so"),
+      dangling: t.fixture("symlink", "/lib/real/missing"),
+    },
+    libdir: t.fixture("symlink", "lib/real"),
+  });
+  const view = sandboxView({ ...DEFAULT_SANDBOX_SHAPE, root: sysroot, cwd: "/" });
+  const real = `${sysroot}/lib/real/ld.so`;
+  // ".." after a link goes up from the link's target, as the kernel does it.
+  const cases: Array<[string, string | undefined]> = [
+    ["/lib/real/ld.so", real],
+    ["/lib64/absolute", real],
+    ["/lib64/relative", real],
+    ["/libdir/ld.so", real],
+    ["/libdir/../real/ld.so", real],
+    ["/libdir/../lib64/absolute", undefined],
+    ["/lib64/loop", undefined],
+    ["/lib64/intoTmp", undefined],
+    ["/lib64/dangling", undefined],
+    ["/lib64/missing/x", undefined],
+  ];
+  for (const [path, expected] of cases) t.equal(resolveInView(path, view), expected, path);
+  t.equal(resolveInView("/proc/self/exe", HOST_VIEW)?.startsWith("/proc/"), false, "the host view follows the host's links");
 });
