@@ -51,7 +51,7 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
     return signals.held !== undefined ? signalStatus(signals.held) : status;
   } catch (error) {
     if (signals.held === undefined) throw error;
-    throw new ToolError((error as Error).message, signalStatus(signals.held), { cause: error });
+    throw new ToolError(error instanceof Error ? error.message : String(error), signalStatus(signals.held), { cause: error });
   } finally {
     signals.release();
   }
