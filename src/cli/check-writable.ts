@@ -6,7 +6,7 @@ import { errorReason } from "../util/error-reason.js";
 
 /**
  * Throws a one-line ToolError (exit 125) naming `flag` unless `path` (absolute) could be written
- * now: an existing path must be a regular file this process may write; a new one needs an
+ * now: an existing path must be a file, FIFO or device this process may write; a new one needs an
  * existing directory this process may create files in (for a dangling symlink, the directory of
  * its target). What happens to the directory later is
  * not foreseen: the writer still reports its own failure.
@@ -17,7 +17,10 @@ export function checkWritableFile(flag: string, path: string): void {
   };
   let exists = true;
   try {
-    if (!statSync(path).isFile()) refuse("it exists and is not a regular file");
+    const info = statSync(path);
+    // A FIFO or a device is written as it is (a pipe to jq, /dev/stdout); a directory or socket cannot be.
+    if (info.isDirectory()) refuse("it is a directory");
+    if (info.isSocket()) refuse("it is a socket");
   } catch (error) {
     if (error instanceof ToolError) throw error;
     const code = (error as NodeJS.ErrnoException).code;

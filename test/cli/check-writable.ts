@@ -1,5 +1,8 @@
 // Tests for src/cli/check-writable.ts: which paths --stats-json may name, and the one-line refusal for the others.
+import { execFileSync } from "node:child_process";
+import { once } from "node:events";
 import * as fs from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import t from "tap";
 import { checkWritableFile } from "../../src/cli/check-writable.js";
@@ -15,21 +18,31 @@ function messageOf(check: () => void): string | undefined {
   return undefined;
 }
 
-t.test("accepted: a new file in a writable directory, an existing regular file (or a symlink to one)", async (t) => {
+t.test("accepted: a new file in a writable directory, an existing file (or a symlink to one), a FIFO, a device", async (t) => {
   const dir = t.testdir({ "old.json": "{}", sub: {}, link: t.fixture("symlink", "old.json") });
-  for (const path of [join(dir, "new.json"), join(dir, "old.json"), join(dir, "sub", "new.json"), join(dir, "link")]) {
+  execFileSync("mkfifo", [join(dir, "fifo")]);
+  for (const path of [join(dir, "new.json"), join(dir, "old.json"), join(dir, "sub", "new.json"), join(dir, "link"), join(dir, "fifo"), "/dev/null"]) {
     t.equal(messageOf(() => checkWritableFile("--stats-json", path)), undefined, path);
   }
 });
 
 t.test("refused in one line naming the flag, the path and the reason", async (t) => {
   const dir = t.testdir({ "a-file": "x", sub: {}, dangling: t.fixture("symlink", "gone/x") });
+  // A socket's path must be short: in a directory of its own under /tmp.
+  const socketDir = fs.mkdtempSync("/tmp/bcr-test-");
+  const socketPath = join(socketDir, "s.sock");
+  const listener = createServer().listen(socketPath);
+  await once(listener, "listening");
+  t.teardown(() => {
+    listener.close();
+    fs.rmSync(socketDir, { recursive: true, force: true });
+  });
   const cases: Array<[string, string]> = [
     [join(dir, "gone", "s.json"), `the directory ${join(dir, "gone")} does not exist`],
     [join(dir, "gone", "deeper", "s.json"), `the directory ${join(dir, "gone", "deeper")} does not exist`],
     [join(dir, "a-file", "s.json"), `${join(dir, "a-file")} is not a directory`],
-    [join(dir, "sub"), "it exists and is not a regular file"],
-    ["/dev/null", "it exists and is not a regular file"],
+    [join(dir, "sub"), "it is a directory"],
+    [socketPath, "it is a socket"],
   ];
   for (const [path, why] of cases) {
     const message = messageOf(() => checkWritableFile("--stats-json", path));
