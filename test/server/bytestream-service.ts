@@ -1,5 +1,7 @@
 // Tests for src/server/bytestream-service.ts over a real socket: Read offsets and limits, resumable Write, QueryWriteStatus.
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import t from "tap";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { blobOf, byteStreamRead, byteStreamWrite, digestOf, startStoreServer, uploadName, type StoreClients } from "../helpers/store-server.js";
@@ -54,23 +56,36 @@ t.test("Read refusals", async (t) => {
   t.equal(await codeOf(read({ resourceName: `blobs/${digest.hash}/11` })), Code.NotFound, "right hash, wrong size");
 });
 
-/** Sends the first `chunks` 64 KiB pieces of `data` under `name`, waits until the server has them, then drops the call. */
-async function uploadThenBreak(clients: StoreClients, data: Buffer, name: string, chunks: number): Promise<void> {
+/** The bytes the Write in progress has written to its own file in tmp/ (0 when there is none). */
+async function bytesInProgress(storeDir: string): Promise<number> {
+  const temps = (await readdir(join(storeDir, "tmp"))).filter((name) => name.endsWith(".tmp"));
+  const sizes = await Promise.all(temps.map(async (name) => (await stat(join(storeDir, "tmp", name)).catch(() => ({ size: 0 }))).size));
+  return Math.max(0, ...sizes);
+}
+
+/**
+ * Sends the first `chunks` 64 KiB pieces of `data` under `name`, waits until the server has
+ * written them, drops the call, and waits until QueryWriteStatus reports them kept (the server
+ * moves them aside once it has seen the call end); resolves with the committed size it reports.
+ */
+async function uploadThenBreak(clients: StoreClients, storeDir: string, data: Buffer, name: string, chunks: number): Promise<bigint> {
+  const sent = chunks * 64 * KIB;
   const controller = new AbortController();
   async function* requests() {
     for (let i = 0; i < chunks; i++) {
       yield { resourceName: i === 0 ? name : "", writeOffset: BigInt(i * 64 * KIB), data: data.subarray(i * 64 * KIB, (i + 1) * 64 * KIB) };
     }
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline) {
-      const status = await clients.bytestream.queryWriteStatus({ resourceName: name });
-      if (status.committedSize === BigInt(chunks * 64 * KIB)) break;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    for (const deadline = Date.now() + 5000; Date.now() < deadline && (await bytesInProgress(storeDir)) < sent; ) await sleep(10);
     controller.abort();
     await new Promise(() => undefined);
   }
   await codeOf(clients.bytestream.write(requests(), { signal: controller.signal }));
+  let committed = 0n;
+  for (const deadline = Date.now() + 5000; Date.now() < deadline; await sleep(10)) {
+    committed = (await clients.bytestream.queryWriteStatus({ resourceName: name })).committedSize;
+    if (committed === BigInt(sent)) break;
+  }
+  return committed;
 }
 
 t.test("a broken Write is resumed at the committed size", async (t) => {
@@ -81,9 +96,8 @@ t.test("a broken Write is resumed at the committed size", async (t) => {
   const name = uploadName(digest);
   const unknown = await clients.bytestream.queryWriteStatus({ resourceName: name });
   t.strictSame([unknown.committedSize, unknown.complete], [0n, false], "unknown upload: 0, incomplete");
-  await uploadThenBreak(clients, data, name, 5);
+  t.equal(await uploadThenBreak(clients, served.storeDir, data, name, 5), BigInt(5 * 64 * KIB), "committed_size is what was persisted");
   const status = await clients.bytestream.queryWriteStatus({ resourceName: name });
-  t.equal(status.committedSize, BigInt(5 * 64 * KIB), "committed_size is what was persisted");
   t.equal(status.complete, false);
   t.equal((await served.store.findMissingBlobs([digest], new AbortController().signal)).length, 1, "no blob visible yet");
 
