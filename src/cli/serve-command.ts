@@ -57,7 +57,7 @@ export class ServeCommand extends ServerOptionsCommand {
       const listen = await this.listenAddress();
       const token = this.requireTokenFile === undefined ? undefined : (await readFile(this.requireTokenFile, "utf8")).trim();
       if (token === "") throw new ToolError("--require-token-file holds no token");
-      const running = await startFilteringServer(settings, listen, token);
+      const running = await startFilteringServer(settings, listen, token !== undefined ? { requiredToken: token } : {});
       // Listening for the signals before saying so: whoever waits for that line may signal at once.
       const stopped = stopOnSignal(() => running.close(), {
         stopping: (signal) => this.context.stderr.write(`bst-cas-run: ${signal}, stopping\n`),

@@ -14,9 +14,18 @@ export interface FilteringServer {
   close(): Promise<void>;
 }
 
+/** What else starting a server may be given. */
+export interface StartOptions {
+  /** A bearer token every call must present. */
+  readonly requiredToken?: string;
+  /** Ends the start (the wait for an upstream's answer) at once when it aborts, with its reason. */
+  readonly signal?: AbortSignal;
+}
+
 /** Opens the embedded store or the upstream, then starts the server at `listen`. */
-export async function startFilteringServer(settings: ServerSettings, listen: ListenAddress, requiredToken?: string): Promise<FilteringServer> {
-  const { backend, capabilities } = await openBackend(settings);
+export async function startFilteringServer(settings: ServerSettings, listen: ListenAddress, options: StartOptions = {}): Promise<FilteringServer> {
+  const { requiredToken, signal } = options;
+  const { backend, capabilities } = await openBackend(settings, signal);
   let observation;
   try {
     observation = await startObservation(settings.observability, process.stderr);
@@ -56,10 +65,10 @@ export async function startFilteringServer(settings: ServerSettings, listen: Lis
 }
 
 /** The backend the settings name; the upstream's code (its HTTP/2 client among it) is loaded only for an upstream. */
-async function openBackend(settings: ServerSettings): Promise<{ backend: Backend; capabilities?: BackendCapabilities }> {
+async function openBackend(settings: ServerSettings, signal: AbortSignal | undefined): Promise<{ backend: Backend; capabilities?: BackendCapabilities }> {
   if (settings.remote !== undefined) {
     const { openRemoteBackend } = await import("../backend/remote/open-remote-backend.js");
-    return openRemoteBackend(settings.remote);
+    return openRemoteBackend(settings.remote, signal);
   }
   const backend = await openLocalStore(settings.cacheDir).catch((error: Error) => {
     throw new ToolError(`cannot use the cache directory ${settings.cacheDir}: ${error.message}`, undefined, { cause: error });

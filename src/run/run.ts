@@ -34,8 +34,9 @@ const START_SERVER_AFTER_MS = 50;
  * status. Throws a `ToolError` for the tool's own failures; whatever happens, the server is
  * stopped, the store closed and the private directory removed before this settles.
  * SIGINT, SIGTERM and SIGHUP are taken over for the whole run (see {@link guardSignals}): one
- * that arrives while the server starts or the run tears down is held, the command is not
- * started, and the run ends with 128+N once everything is removed.
+ * that arrives while the server starts or the run tears down is held (and ends the wait for an
+ * upstream's answer), the command is not started, and the run ends with 128+N once everything
+ * is removed.
  */
 export async function runSandboxed(options: RunOptions): Promise<number> {
   const [program] = options.command;
@@ -51,6 +52,8 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
     return signals.held !== undefined ? signalStatus(signals.held) : status;
   } catch (error) {
     if (signals.held === undefined) throw error;
+    // Interrupted while waiting for the upstream: ended as quietly as a signal before the command.
+    if (error === signals.interrupted.reason) return signalStatus(signals.held);
     throw new ToolError(error instanceof Error ? error.message : String(error), signalStatus(signals.held), { cause: error });
   } finally {
     signals.release();
@@ -63,7 +66,7 @@ async function runWithSocket(options: RunOptions, signals: SignalGuard, bwrap: s
   const dir = createPrivateDir(SOCKET_NAME, options.env);
   try {
     const socketPath = join(dir, SOCKET_NAME);
-    const server = await startSocketServer(options, socketPath);
+    const server = await startSocketServer(options, socketPath, signals.interrupted);
     try {
       if (signals.held !== undefined) return signalStatus(signals.held);
       if (options.sandbox === "none" || bwrap === undefined) {
@@ -98,12 +101,12 @@ async function runWithSocket(options: RunOptions, signals: SignalGuard, bwrap: s
  * sandbox is started, so that a command that never uses the cache does not wait for it. The
  * cache directory is checked before the command either way.
  */
-async function startSocketServer(options: RunOptions, socketPath: string): Promise<{ close(): Promise<void> }> {
+async function startSocketServer(options: RunOptions, socketPath: string, interrupted: AbortSignal): Promise<{ close(): Promise<void> }> {
   const { observability } = options;
   const watched = observability.verbose || observability.stats || observability.logFile !== undefined || observability.statsJson !== undefined;
   if (options.remote !== undefined || watched) {
     const { startFilteringServer } = await loadServer();
-    return startFilteringServer(options, { kind: "unix", path: socketPath });
+    return startFilteringServer(options, { kind: "unix", path: socketPath }, { signal: interrupted });
   }
   try {
     prepareStoreDirs(options.cacheDir);

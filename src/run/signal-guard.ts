@@ -1,10 +1,13 @@
 // Holds SIGINT, SIGTERM and SIGHUP for a whole run (passed on to the command while it runs, remembered otherwise), and relays Ctrl-Z.
-import { FORWARDED_SIGNALS, type SignalSource } from "../sandbox/child-exit.js";
+import { FORWARDED_SIGNALS, signalStatus, type SignalSource } from "../sandbox/child-exit.js";
+import { ToolError } from "./tool-error.js";
 
 /** This process's handling of the forwarded signals during one run. */
 export interface SignalGuard {
   /** The first signal that arrived while no command was there to take it; undefined when none did. */
   readonly held: NodeJS.Signals | undefined;
+  /** Aborts when a signal is held, so that what the run is waiting for (an upstream's answer) ends at once. */
+  readonly interrupted: AbortSignal;
   /** Passes the signals to whoever subscribes (the launcher, while its command runs). */
   readonly source: SignalSource;
   /** Stops listening: Node's default actions apply again. */
@@ -24,9 +27,14 @@ export interface SignalGuard {
 export function guardSignals(): SignalGuard {
   let held: NodeJS.Signals | undefined;
   let forward: ((signal: NodeJS.Signals) => void) | undefined;
+  const interruption = new AbortController();
   const listener = (signal: NodeJS.Signals): void => {
-    if (forward !== undefined) forward(signal);
-    else held ??= signal;
+    if (forward !== undefined) {
+      forward(signal);
+      return;
+    }
+    held ??= signal;
+    interruption.abort(new ToolError(`stopped by ${held} before the command started`, signalStatus(held)));
   };
   const stop = (): void => {
     forward?.("SIGSTOP");
@@ -40,6 +48,7 @@ export function guardSignals(): SignalGuard {
     get held() {
       return held;
     },
+    interrupted: interruption.signal,
     source: (subscriber) => {
       forward = subscriber;
       return () => {

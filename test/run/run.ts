@@ -6,6 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import t, { type Test } from "tap";
 import { startTool } from "../helpers/run-tool.js";
+import { silentUpstream } from "../helpers/silent-upstream.js";
 
 /** A runtime dir for the private directory, a working dir, a FIFO, and an environment without tap's NODE_OPTIONS. */
 async function fresh(t: Test) {
@@ -57,6 +58,22 @@ t.test("SIGTERM while the server starts: held, no command, 143, the private dire
   const result = await endWithin(child, 10_000);
   t.equal(result.signal, undefined, "not ended by the signal's default action");
   t.equal(result.exitCode, 143, "128+SIGTERM");
+  t.equal(result.stderr, "", "nothing to report");
+  t.notOk(existsSync(join(cwd, "ran")), "the command was not started");
+  t.same(await readdir(runtime), [], "no private directory remains");
+});
+
+t.test("SIGINT while an upstream keeps the run waiting: the wait ends at once, 130, no command", async (t) => {
+  const { runtime, cwd, env } = await fresh(t);
+  const upstream = await silentUpstream(t, "unix");
+  const child = startTool(["--remote", `unix:${upstream.path}`, "--connect-timeout", "60", "--", "touch", "ran"], { env, cwd });
+  t.ok(await waitFor(async () => upstream.accepted() > 0, 10_000), "the run is connecting to the upstream");
+  const sent = Date.now();
+  child.kill("SIGINT");
+  const result = await endWithin(child, 20_000);
+  t.ok(Date.now() - sent < 10_000, `ended ${Date.now() - sent} ms after the signal, not at the 60 s connect timeout`);
+  t.equal(result.signal, undefined, "not ended by the signal's default action");
+  t.equal(result.exitCode, 130, "128+SIGINT");
   t.equal(result.stderr, "", "nothing to report");
   t.notOk(existsSync(join(cwd, "ran")), "the command was not started");
   t.same(await readdir(runtime), [], "no private directory remains");

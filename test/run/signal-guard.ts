@@ -14,8 +14,11 @@ t.test("a signal with nobody subscribed is held, the first one only; a subscribe
   const guard = guardSignals();
   t.teardown(() => guard.release());
   t.equal(guard.held, undefined);
+  t.notOk(guard.interrupted.aborted, "nothing interrupted yet");
   await raise("SIGTERM");
   t.equal(guard.held, "SIGTERM", "held, and this process is still here");
+  t.ok(guard.interrupted.aborted, "a held signal interrupts what the run waits for");
+  t.match(String(guard.interrupted.reason), /SIGTERM/, "naming the signal");
   await raise("SIGHUP");
   t.equal(guard.held, "SIGTERM", "the first signal is the one held");
 
@@ -29,4 +32,14 @@ t.test("a signal with nobody subscribed is held, the first one only; a subscribe
 
   guard.release();
   t.equal(process.listenerCount("SIGTERM"), before, "released: the listeners are gone");
+});
+
+t.test("a signal passed on to a subscriber interrupts nothing", async (t) => {
+  const guard = guardSignals();
+  t.teardown(() => guard.release());
+  const unsubscribe = guard.source(() => undefined);
+  await raise("SIGHUP");
+  unsubscribe();
+  t.equal(guard.held, undefined, "not held");
+  t.notOk(guard.interrupted.aborted, "not interrupted");
 });

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { ConnectError } from "@connectrpc/connect";
 import { ToolError } from "../../run/tool-error.js";
 import { codeName } from "../../server/observe/call-stats.js";
+import { untilAborted } from "../../util/until-aborted.js";
 import type { BackendCapabilities } from "../backend.js";
 import { RemoteBackend } from "./remote-backend.js";
 import { parseRemoteUrl } from "./remote-url.js";
@@ -32,9 +33,10 @@ export interface OpenedRemote {
 
 /**
  * Connects to the upstream and asks its capabilities. Throws a ToolError (exit 125) with one
- * line naming the address when it cannot be reached in time or refuses us.
+ * line naming the address when it cannot be reached in time or refuses us; when `signal` aborts
+ * first, closes the connection and throws its reason.
  */
-export async function openRemoteBackend(options: RemoteOptions): Promise<OpenedRemote> {
+export async function openRemoteBackend(options: RemoteOptions, signal?: AbortSignal): Promise<OpenedRemote> {
   const address = parseRemoteUrl(options.url);
   if (address.kind !== "tcp" || !address.tls) {
     for (const [flag, value] of [["--server-cert", options.serverCertFile], ["--client-cert", options.clientCertFile], ["--client-key", options.clientKeyFile]] as const) {
@@ -56,10 +58,12 @@ export async function openRemoteBackend(options: RemoteOptions): Promise<OpenedR
   const checkMs = 2 * options.connectTimeoutMs;
   const deadline = AbortSignal.timeout(checkMs);
   try {
-    const capabilities = await backend.capabilities(deadline);
+    const answer = backend.capabilities(deadline);
+    const capabilities = await (signal === undefined ? answer : untilAborted(answer, signal));
     return { backend, capabilities };
   } catch (error) {
     upstream.close();
+    if (signal?.aborted === true) throw signal.reason;
     const reason = deadline.aborted
       ? `no answer to GetCapabilities within ${checkMs / 1000} s`
       : error instanceof ConnectError
