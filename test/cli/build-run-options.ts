@@ -228,7 +228,7 @@ t.test("--stats-json must be writable before the run starts", async (t) => {
   t.equal(build({ statsJson: "afile" }).observability.statsJson, join(dir, "afile"), "an existing regular file");
   const cases: Array<[string, string]> = [
     ["gone/s.json", `--stats-json: cannot write ${join(dir, "gone", "s.json")}: the directory ${join(dir, "gone")} does not exist`],
-    ["sub", `--stats-json: cannot write ${join(dir, "sub")}: it exists and is not a regular file`],
+    ["sub", `--stats-json: cannot write ${join(dir, "sub")}: it is a directory`],
     ["afile/s.json", `--stats-json: cannot write ${join(dir, "afile", "s.json")}: ${join(dir, "afile")} is not a directory`],
   ];
   for (const [statsJson, message] of cases) {
