@@ -33,7 +33,7 @@ function sandboxed(root, src, socket, command, env = {}) {
   const server = "unix:/run/reapi.sock";
   return timed("bwrap", [
     "--ro-bind", root, "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/run",
-    "--bind", src, "/src", "--bind", socket, "/run/reapi.sock", "--unshare-all", "--die-with-parent", "--chdir", "/src", "--", ...command,
+    "--bind", src, "/src", "--bind", socket, "/run/reapi.sock", "--unshare-all", "--die-with-parent", "--new-session", "--chdir", "/src", "--", ...command,
   ], { env: { PATH: "/usr/local/bin:/usr/bin:/bin", RECC_SERVER: server, RECC_CACHE_ONLY: "1", RECC_DEPS_GLOBAL_PATHS: "1", ...env } });
 }
 

@@ -54,7 +54,7 @@ function inSandbox(root, src, socket, command, extraEnv = {}) {
   const args = [
     "--ro-bind", root, "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--tmpfs", "/run",
     "--bind", src, "/src", "--bind", socket, SANDBOX_SOCKET,
-    "--unshare-all", "--die-with-parent", "--chdir", "/src", "--", ...command,
+    "--unshare-all", "--die-with-parent", "--new-session", "--chdir", "/src", "--", ...command,
   ];
   const server = `unix:${SANDBOX_SOCKET}`;
   const env = {
@@ -238,7 +238,7 @@ function cpuCompare(cpu, id, anchor, name) {
 
 // Row 1: the fixed cost of a run, against bare bwrap and node's own start.
 async function fixedCost({ dirs, results }) {
-  const bwrapArgs = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all", "--die-with-parent", "true"];
+  const bwrapArgs = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all", "--die-with-parent", "--new-session", "true"];
   const cases = [
     { id: "tool", run: async () => ({ time: (await timed(process.execPath, [BIN, "--cache-dir", dirs.fixedStore, "--", "true"], { cwd: dirs.fixed })).seconds }) },
     { id: "bwrap", run: async () => ({ time: (await timed("bwrap", bwrapArgs)).seconds }) },
