@@ -46,6 +46,15 @@ async function waitFor(predicate: () => Promise<boolean>, timeoutMs: number): Pr
   return false;
 }
 
+/** A run a signal stopped before its command (`touch ran`): 128+N, quietly, and nothing left behind. */
+async function assertStoppedBeforeCommand(t: Test, result: Awaited<ReturnType<typeof startTool>>, status: number, dirs: { cwd: string; runtime: string }) {
+  t.equal(result.signal, undefined, "not ended by the signal's default action");
+  t.equal(result.exitCode, status, "128+N");
+  t.equal(result.stderr, "", "nothing to report");
+  t.notOk(existsSync(join(dirs.cwd, "ran")), "the command was not started");
+  t.same(await readdir(dirs.runtime), [], "no private directory remains");
+}
+
 t.test("SIGTERM while the server starts: held, no command, 143, the private directory removed", async (t) => {
   const { runtime, fifo, cwd, env } = await fresh(t);
   // The call log is opened while the server starts, and opening a FIFO waits for a reader: startup holds there.
@@ -55,12 +64,7 @@ t.test("SIGTERM while the server starts: held, no command, 143, the private dire
   child.kill("SIGTERM");
   await sleep(200);
   drain(t, fifo);
-  const result = await endWithin(child, 10_000);
-  t.equal(result.signal, undefined, "not ended by the signal's default action");
-  t.equal(result.exitCode, 143, "128+SIGTERM");
-  t.equal(result.stderr, "", "nothing to report");
-  t.notOk(existsSync(join(cwd, "ran")), "the command was not started");
-  t.same(await readdir(runtime), [], "no private directory remains");
+  await assertStoppedBeforeCommand(t, await endWithin(child, 10_000), 143, { cwd, runtime });
 });
 
 t.test("SIGINT while an upstream keeps the run waiting: the wait ends at once, 130, no command", async (t) => {
@@ -72,11 +76,7 @@ t.test("SIGINT while an upstream keeps the run waiting: the wait ends at once, 1
   child.kill("SIGINT");
   const result = await endWithin(child, 20_000);
   t.ok(Date.now() - sent < 10_000, `ended ${Date.now() - sent} ms after the signal, not at the 60 s connect timeout`);
-  t.equal(result.signal, undefined, "not ended by the signal's default action");
-  t.equal(result.exitCode, 130, "128+SIGINT");
-  t.equal(result.stderr, "", "nothing to report");
-  t.notOk(existsSync(join(cwd, "ran")), "the command was not started");
-  t.same(await readdir(runtime), [], "no private directory remains");
+  await assertStoppedBeforeCommand(t, result, 130, { cwd, runtime });
 });
 
 t.test("SIGINT while the run tears down: held, 130, the private directory removed, the statistics written", async (t) => {

@@ -3,6 +3,7 @@ import { constants as http2Constants, type ClientHttp2Stream, type Http2Session 
 import { connect as connectNet, isIP, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { untilAborted } from "../../util/until-aborted.js";
 import type { RemoteAddress } from "./remote-url.js";
 
 /** How long a connection to the upstream may take when nothing says otherwise. */
@@ -81,25 +82,8 @@ export function isConnectTimeout(error: unknown): boolean {
  * `signal` as soon as it aborts; a stream that comes after that is closed.
  */
 export function streamUnlessAborted(request: Promise<ClientHttp2Stream>, signal: AbortSignal): Promise<ClientHttp2Stream> {
-  if (signal.aborted) {
-    void request.then((stream) => stream.close(http2Constants.NGHTTP2_CANCEL), () => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      void request.then((stream) => stream.close(http2Constants.NGHTTP2_CANCEL), () => undefined);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    request.then(
-      (stream) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(stream);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
+  return untilAborted(request, signal).catch((error: unknown) => {
+    if (signal.aborted) void request.then((stream) => stream.close(http2Constants.NGHTTP2_CANCEL), () => undefined);
+    throw error;
   });
 }
