@@ -10,6 +10,7 @@ import type { CallObserver } from "./observe/call-record.js";
 import { createObservingInterceptor } from "./observe/observing-interceptor.js";
 import { createLeanGrpc } from "./lean-grpc.js";
 import { createReapiRouter, type UnaryRoute } from "./unary-routes.js";
+import { goAwayAfterResets } from "./reset-budget.js";
 import { createProtocolSniffer, type SniffingServer } from "./protocol-sniffer.js";
 import { createRefusalHandler, type RefusalListener } from "./refusal-handler.js";
 import { requireBearerToken } from "./require-token.js";
@@ -29,9 +30,12 @@ const MAX_FRAME_BYTES = 1024 * 1024;
  * queued on a stream as session memory and, when the client resets that stream, never gives it
  * back (Node 20): with the default, about 11 downloads a client cancelled mid-answer left its
  * connection refusing every new call with ENHANCE_YOUR_CALM. At about 1 MiB per cancelled
- * download, this budget lasts a connection about a thousand of them; the real memory is freed.
+ * download, this budget lasts a connection about a thousand of them; the real memory is freed,
+ * and a connection is sent GOAWAY after RESETS_BEFORE_GOAWAY resets, long before that.
  */
 const SESSION_MEMORY_MB = 1024;
+/** Streams a client may reset on one connection before it is asked to open a new one ({@link goAwayAfterResets}). */
+const RESETS_BEFORE_GOAWAY = 256;
 /** Largest request message read: a 4 MiB batch plus its framing. */
 const READ_MAX_BYTES = 4 * 1024 * 1024 + 1024 * 1024;
 
@@ -111,6 +115,7 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
     session.on("close", () => sessions.delete(session));
     session.on("error", () => session.destroy());
     session.setLocalWindowSize(WINDOW_BYTES);
+    goAwayAfterResets(session, RESETS_BEFORE_GOAWAY);
   });
 
   const accept = (socket: Socket) => {
