@@ -110,6 +110,32 @@ t.test("a broken Write is resumed at the committed size", async (t) => {
   t.strictSame(await readdir(served.store.layout.tmpDir), [], "tmp/ is empty");
 });
 
+t.test("QueryWriteStatus during a running Write reports the bytes it holds so far", async (t) => {
+  const served = await startStoreServer(t);
+  const clients = served.connect();
+  const data = blobOf(MIB, "running");
+  const name = uploadName(digestOf(data));
+  const seen: bigint[] = [];
+  async function* requests() {
+    for (let i = 0; i < 16; i++) {
+      yield { resourceName: i === 0 ? name : "", writeOffset: BigInt(i * 64 * KIB), data: data.subarray(i * 64 * KIB, (i + 1) * 64 * KIB), finishWrite: i === 15 };
+      if (i !== 4) continue;
+      // Five pieces sent: the server holds them once it has written them.
+      for (const deadline = Date.now() + 5000; Date.now() < deadline; await sleep(10)) {
+        const status = await clients.bytestream.queryWriteStatus({ resourceName: name });
+        seen.push(status.committedSize);
+        if (status.committedSize === BigInt(5 * 64 * KIB)) break;
+      }
+    }
+  }
+  const written = await clients.bytestream.write(requests());
+  t.equal(written.committedSize, BigInt(MIB), "the Write completes");
+  t.equal(seen.at(-1), BigInt(5 * 64 * KIB), `QueryWriteStatus reported the five pieces while the Write ran (${seen.length} queries, the last ${seen.at(-1)})`);
+  t.ok(seen.every((size, at) => at === 0 || size >= (seen[at - 1] ?? 0n)), "and never went back");
+  const done = await clients.bytestream.queryWriteStatus({ resourceName: name });
+  t.strictSame([done.committedSize, done.complete], [BigInt(MIB), true], "then the blob is complete");
+});
+
 t.test("a Write that ends without finish_write keeps its bytes for a resume", async (t) => {
   const served = await startStoreServer(t);
   const clients = served.connect();

@@ -62,6 +62,8 @@ export async function openLocalStore(root: string, options: LocalStoreOptions = 
 export class LocalStore implements Backend, ResumableUploads {
   /** The end of each hash's queue of writes: concurrent uploads of one blob take turns, and the first one stored ends the rest early. */
   readonly #writeQueues = new Map<string, Promise<void>>();
+  /** The bytes each running resumable Write holds so far, by its upload's partial file: what a break now would keep. */
+  readonly #uploadsRunning = new Map<string, number>();
   /** Every write queued or running, so that close() can wait for them all. */
   readonly #writes = new Set<Promise<unknown>>();
   #closing = false;
@@ -243,7 +245,10 @@ export class LocalStore implements Backend, ResumableUploads {
 
   async queryUpload(resourceName: string, digest: BlobDigest): Promise<UploadStatus> {
     if (await this.hasBlob(digest)) return { committedSize: digest.sizeBytes, complete: true };
-    return { committedSize: await partialSize(uploadPath(this.layout, resourceName)), complete: false };
+    const partial = uploadPath(this.layout, resourceName);
+    // A Write of this upload is running: once it holds bytes, a break would keep those in place of any kept before.
+    const running = this.#uploadsRunning.get(partial) ?? 0;
+    return { committedSize: running > 0 ? running : await partialSize(partial), complete: false };
   }
 
   async writeUpload(
@@ -263,7 +268,12 @@ export class LocalStore implements Backend, ResumableUploads {
         own: tempPath(this.layout, digest.hash),
         final: blobPath(this.layout, digest),
       };
-      await this.#admit(digest, () => receiveUpload(files, digest, writeOffset, chunks, signal));
+      const noteWritten = (bytes: number) => this.#uploadsRunning.set(files.partial, bytes);
+      try {
+        await this.#admit(digest, () => receiveUpload(files, digest, writeOffset, chunks, signal, noteWritten));
+      } finally {
+        this.#uploadsRunning.delete(files.partial);
+      }
       return complete;
     });
   }

@@ -63,6 +63,7 @@ export interface UploadFiles {
  * and renames the file into cas/. The blob becomes visible only as a file that this Write alone
  * wrote and verified. A broken stream moves the bytes so far to `files.partial` for a later Write
  * to resume; data proven wrong (too long, or the wrong hash once finished) is discarded.
+ * `onWritten` hears the bytes the Write's own file holds each time it grows: what a break would keep.
  */
 export async function receiveUpload(
   files: UploadFiles,
@@ -70,6 +71,7 @@ export async function receiveUpload(
   writeOffset: number,
   chunks: BlobChunks,
   signal: AbortSignal,
+  onWritten: (bytes: number) => void = () => undefined,
 ): Promise<void> {
   const kept = await partialSize(files.partial);
   if (writeOffset !== 0 && writeOffset !== kept) {
@@ -83,7 +85,10 @@ export async function receiveUpload(
   let outcome: "verified" | "wrong" | "broken" = "broken";
   let position = 0;
   try {
-    if (writeOffset > 0) position = await copyKeptBytes(files.partial, file, writeOffset, hash, signal);
+    if (writeOffset > 0) {
+      position = await copyKeptBytes(files.partial, file, writeOffset, hash, signal);
+      onWritten(position);
+    }
     for await (const chunk of chunks) {
       signal.throwIfAborted();
       const length = byteLengthOf(chunk);
@@ -99,6 +104,7 @@ export async function receiveUpload(
         await written;
       }
       position += length;
+      onWritten(position);
     }
     try {
       checkDigest(digest, position, hash.digest("hex"));
