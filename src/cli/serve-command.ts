@@ -5,12 +5,13 @@ import { isAbsolute, resolve } from "node:path";
 import { Command, Option } from "clipanion";
 import { startFilteringServer } from "../run/filtering-server.js";
 import { ToolError } from "../run/tool-error.js";
+import { signalStatus } from "../sandbox/child-exit.js";
 import type { ListenAddress } from "../server/reapi-server.js";
 import { buildServerSettings } from "./build-run-options.js";
 import { reportFailure } from "./report-failure.js";
 import { ServerOptionsCommand } from "./server-options-command.js";
 import { mergeEnvironment, refuseStoreFlagsWithRemote } from "./settings.js";
-import { signalExitStatus, stopOnSignal } from "./stop-signals.js";
+import { stopOnSignal } from "./stop-signals.js";
 
 /**
  * Under --cache-quota, how long a blob a client used is kept from eviction: long enough for a
@@ -66,7 +67,7 @@ export class ServeCommand extends ServerOptionsCommand {
           if (listen.kind === "unix") rmSync(listen.path, { force: true });
           // Ended by the signal itself, not process.exit(), whose clean-up waits for file writes the stop is stuck on.
           process.kill(process.pid, signal);
-          process.exit(signalExitStatus(signal));
+          process.exit(signalStatus(signal));
         },
       });
       this.context.stderr.write(`bst-cas-run: serving on ${running.server.address}\n`);

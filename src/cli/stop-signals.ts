@@ -1,11 +1,11 @@
 // The signals that stop `serve` (SIGINT, SIGTERM, SIGHUP): waiting for the first, and catching another during the stop.
-import { constants } from "node:os";
+import { FORWARDED_SIGNALS } from "../sandbox/child-exit.js";
 
-/** The signals that ask a server to stop: interrupt, terminate, and the terminal closing. */
-export const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+/** The signals that ask a server to stop (interrupt, terminate, the terminal closing): those a run passes on to its command. */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = FORWARDED_SIGNALS;
 
 /** Where signals arrive: the process, or a stand-in in tests. */
-export interface SignalSource {
+export interface SignalEmitter {
   on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
   off(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
 }
@@ -14,7 +14,7 @@ export interface SignalSource {
  * Calls `handler` with each stop signal that arrives until the returned function is called,
  * which removes the listeners. While they are installed, the signals do not end the process.
  */
-function onStopSignals(handler: (signal: NodeJS.Signals) => void, source: SignalSource = process): () => void {
+function onStopSignals(handler: (signal: NodeJS.Signals) => void, source: SignalEmitter = process): () => void {
   const listener = (signal: NodeJS.Signals): void => handler(signal);
   for (const signal of STOP_SIGNALS) source.on(signal, listener);
   return () => {
@@ -39,7 +39,7 @@ export interface StopHooks {
  * forced), so no stop signal in between finds the process without one. Resolves with the first
  * signal once `stop` is done, every listener removed.
  */
-export function stopOnSignal(stop: () => Promise<void>, hooks: StopHooks, source: SignalSource = process): Promise<NodeJS.Signals> {
+export function stopOnSignal(stop: () => Promise<void>, hooks: StopHooks, source: SignalEmitter = process): Promise<NodeJS.Signals> {
   return new Promise((resolve, reject) => {
     let first: NodeJS.Signals | undefined;
     const remove = onStopSignals((signal) => {
@@ -63,9 +63,4 @@ export function stopOnSignal(stop: () => Promise<void>, hooks: StopHooks, source
       );
     }, source);
   });
-}
-
-/** 128 + the signal's number, the status a shell reports for a process that signal ended: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP. */
-export function signalExitStatus(signal: NodeJS.Signals): number {
-  return 128 + (constants.signals[signal] ?? 0);
 }
