@@ -2,6 +2,9 @@
 import { ExitStatus, isToolError, ToolError } from "../run/tool-error.js";
 import { resolveCommand } from "./resolve-command.js";
 
+/** What the user is told when there is no bwrap to run, and how to get it. */
+export const BWRAP_MISSING = "bwrap not found: install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)";
+
 /**
  * The path of `bwrap` on `path` (this process's PATH by default): the command's PATH, which
  * --setenv, --unsetenv and --clearenv change, decides where the command is looked for in the
@@ -13,7 +16,7 @@ export function findBwrap(path: string = process.env["PATH"] ?? "", cwd: string 
     return resolveCommand("bwrap", path, cwd);
   } catch (error) {
     if (isToolError(error) && error.exitStatus === ExitStatus.notFound) {
-      throw new ToolError("bwrap not found: install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)", ExitStatus.toolFailure, { cause: error });
+      throw new ToolError(BWRAP_MISSING, ExitStatus.toolFailure, { cause: error });
     }
     throw new ToolError(`cannot run ${(error as Error).message}`, ExitStatus.toolFailure, { cause: error });
   }

@@ -7,7 +7,8 @@ import { readBwrapStatus } from "./bwrap-status.js";
 import { exitStatusOf, waitForChild, type SignalSource } from "./child-exit.js";
 import { childPids } from "./child-pids.js";
 import { diagnoseBwrap } from "./diagnose-bwrap.js";
-import { processGroupOf, signalGroup } from "./process-group.js";
+import { BWRAP_MISSING } from "./find-bwrap.js";
+import { processGroupOf, signalGroup, signalProcess } from "./process-group.js";
 
 /** Options for {@link launchSandbox}. */
 export interface LaunchOptions {
@@ -47,7 +48,8 @@ export async function launchSandbox(options: LaunchOptions): Promise<number> {
     const end = await waitForChild(child, (signal) => forwardSignal(bwrapPid, options.statusPath, signal), options.signals).catch(
       (error: NodeJS.ErrnoException) => {
         if (error.code === "ENOENT") {
-          throw new ToolError(`bwrap not found: install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)`, ExitStatus.toolFailure, { cause: error });
+          // Found by findBwrap a moment ago, and gone since.
+          throw new ToolError(BWRAP_MISSING, ExitStatus.toolFailure, { cause: error });
         }
         throw new ToolError(`could not start ${bwrap}: ${error.message}`, ExitStatus.toolFailure, { cause: error });
       },
@@ -92,13 +94,5 @@ function forwardSignal(bwrapPid: number | undefined, statusPath: string, signal:
     if (pgid !== undefined && signalled.has(pgid)) continue;
     if (pgid !== undefined && signalGroup(pgid, signal)) signalled.add(pgid);
     else signalProcess(pid, signal);
-  }
-}
-
-function signalProcess(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
   }
 }

@@ -1,4 +1,4 @@
-// Signals a process group and ends what is left of it, so a command's children do not outlive the run.
+// Signals a process or process group and ends what is left of a group, so a command's children do not outlive the run.
 import { readdirSync, readFileSync } from "node:fs";
 
 /** How long the group's processes have between SIGTERM and SIGKILL. */
@@ -13,6 +13,15 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Sends `signal` to process `pid`, if it is still there. */
+export function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
   }
 }
 
