@@ -101,12 +101,11 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
   };
   const handler = options.requiredToken !== undefined ? requireBearerToken(options.requiredToken, dispatch) : dispatch;
   const settings = { initialWindowSize: WINDOW_BYTES, maxFrameSize: MAX_FRAME_BYTES };
-  const maxSessionMemory = SESSION_MEMORY_MB;
   const listen = options.listen;
   const http2Server: Http2Server | Http2SecureServer =
     listen.kind !== "tls"
-      ? createServer({ settings, maxSessionMemory }, handler)
-      : createSecureServer({ settings, maxSessionMemory, cert: listen.cert, key: listen.key, allowHTTP1: false }, handler);
+      ? createServer({ settings, maxSessionMemory: SESSION_MEMORY_MB }, handler)
+      : createSecureServer({ settings, maxSessionMemory: SESSION_MEMORY_MB, cert: listen.cert, key: listen.key, allowHTTP1: false }, handler);
   // On the socket, HTTP/1.1 clients (curl with JSON, the Connect protocol) are served too.
   const server = listen.kind !== "tls" ? createProtocolSniffer(http2Server as Http2Server, createHttp1Server(handler)) : http2Server;
   const sessions = new Set<Http2Session>();
