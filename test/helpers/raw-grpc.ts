@@ -1,5 +1,5 @@
 // A bare gRPC client on node:http2 for hostile tests: any path, any framing, and a strict reading of the answer.
-import { connect as connectHttp2, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from "node:http2";
+import { connect as connectHttp2, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from "node:http2";
 import { connect as connectSocket } from "node:net";
 
 /** A gRPC answer, or why it was not a well-formed one. */
@@ -42,6 +42,24 @@ export function recordReceived(stream: ClientHttp2Stream): () => Received {
   stream.on("trailers", (received) => (trailers = received));
   stream.on("data", (chunk: Buffer) => chunks.push(chunk));
   return () => ({ headers, trailers, body: Buffer.concat(chunks) });
+}
+
+/**
+ * Opens a gRPC call to `path` on `session` sending `body` (framed), and resets it with CANCEL at
+ * its first answer bytes; resolves with whether any came and the stream's RST_STREAM code.
+ */
+export function cancelAtFirstBytes(session: ClientHttp2Session, path: string, body: Buffer): Promise<{ gotData: boolean; rstCode: number }> {
+  return new Promise((resolve) => {
+    let gotData = false;
+    const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
+    stream.on("error", () => undefined);
+    stream.once("data", () => {
+      gotData = true;
+      stream.close(constants.NGHTTP2_CANCEL);
+    });
+    stream.on("close", () => resolve({ gotData, rstCode: stream.rstCode ?? -1 }));
+    stream.end(body);
+  });
 }
 
 /** Splits a response body into its length-prefixed messages; undefined when the framing is broken. */

@@ -8,7 +8,7 @@ import { ByteStream, ReadRequestSchema, WriteRequestSchema } from "../../src/gen
 import { blobOf, call, codeName, digestOf } from "../helpers/grpc-call.js";
 import type { CallRecord } from "../../src/server/observe/call-record.js";
 import { startInProcessServer, type InProcessServer } from "../helpers/in-process-server.js";
-import { frame, rawGrpcCall, rawSession } from "../helpers/raw-grpc.js";
+import { cancelAtFirstBytes, frame, rawGrpcCall, rawSession } from "../helpers/raw-grpc.js";
 import { eventually, storeProblems, storeTempFiles, storeTmpEntries } from "../helpers/store-audit.js";
 
 const { OK, CANCELLED } = grpc.status;
@@ -19,6 +19,8 @@ const WRITE_NAME = `uploads/u1/blobs/${DIGEST.hash}/${DIGEST.sizeBytes}`;
 const READ_NAME = `blobs/${DIGEST.hash}/${DIGEST.sizeBytes}`;
 const WRITE_PATH = "/google.bytestream.ByteStream/Write";
 const READ_PATH = "/google.bytestream.ByteStream/Read";
+/** A ReadRequest for the whole of BLOB, encoded. */
+const READ_REQUEST = toBinary(ReadRequestSchema, create(ReadRequestSchema, { resourceName: READ_NAME }));
 
 /** The i-th 1 MiB WriteRequest of BLOB (`named` on the first of a stream). */
 const writeInit = (index: number, named: boolean, name = WRITE_NAME) => ({
@@ -124,7 +126,7 @@ t.test("a download cancelled after the first chunk", async (t) => {
   const client = served.client();
   await storeBlob(t, client);
   const identity = (buffer: Buffer) => buffer;
-  const request = Buffer.from(toBinary(ReadRequestSchema, create(ReadRequestSchema, { resourceName: READ_NAME })));
+  const request = Buffer.from(READ_REQUEST);
   const stream = client.makeServerStreamRequest(READ_PATH, identity, identity, request);
   const status = await new Promise<grpc.StatusObject>((resolve) => {
     stream.once("data", () => stream.cancel());
@@ -142,7 +144,7 @@ t.test("a download whose connection drops after the first chunk", async (t) => {
   const session = rawSession(served.socketPath);
   const stream = session.request(grpcHeaders(READ_PATH));
   stream.on("error", () => undefined);
-  stream.end(frame(toBinary(ReadRequestSchema, create(ReadRequestSchema, { resourceName: READ_NAME }))));
+  stream.end(frame(READ_REQUEST));
   await new Promise((resolve) => stream.once("data", resolve));
   session.destroy();
   const client = served.client();
@@ -154,7 +156,7 @@ t.test("downloads reset at any point, by gRPC and Connect clients, with any code
   const reads: CallRecord[] = [];
   const served = await startInProcessServer(t, { observe: (record) => record.method.endsWith("ByteStream/Read") && reads.push(record) });
   await storeBlob(t, served.client());
-  const request = frame(toBinary(ReadRequestSchema, create(ReadRequestSchema, { resourceName: READ_NAME })));
+  const request = frame(READ_REQUEST);
   let calls = 0;
   for (const contentType of ["application/grpc", "application/connect+proto"]) {
     for (const code of [constants.NGHTTP2_CANCEL, constants.NGHTTP2_NO_ERROR, constants.NGHTTP2_INTERNAL_ERROR]) {
@@ -190,19 +192,9 @@ t.test("a connection on which 40 downloads were cancelled mid-answer still serve
   await storeBlob(t, served.client());
   const session = rawSession(served.socketPath);
   t.teardown(() => session.destroy());
-  const request = frame(toBinary(ReadRequestSchema, create(ReadRequestSchema, { resourceName: READ_NAME })));
+  const request = frame(READ_REQUEST);
   const resetCodes: number[] = [];
-  for (let index = 0; index < 40; index++) {
-    resetCodes.push(
-      await new Promise<number>((resolve) => {
-        const stream = session.request(grpcHeaders(READ_PATH));
-        stream.on("error", () => undefined);
-        stream.on("close", () => resolve(stream.rstCode ?? -1));
-        stream.once("data", () => stream.close(constants.NGHTTP2_CANCEL));
-        stream.end(request);
-      }),
-    );
-  }
+  for (let index = 0; index < 40; index++) resetCodes.push((await cancelAtFirstBytes(session, READ_PATH, request)).rstCode);
   t.ok(resetCodes.every((code) => code === constants.NGHTTP2_CANCEL), `every download got its first bytes and was cancelled by the client (${[...new Set(resetCodes)].join(", ")})`);
   const after = await rawGrpcCall(session, READ_PATH, request, { deadlineMs: 60_000 });
   t.equal(codeName(after.code), codeName(OK), `a whole Read on the same connection afterwards (${after.malformed ?? after.details})`);

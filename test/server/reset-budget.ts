@@ -10,25 +10,10 @@ import { ByteStream, ReadRequestSchema } from "../../src/gen/google/bytestream/b
 import { goAwayAfterResets } from "../../src/server/reset-budget.js";
 import { blobOf, call, codeName, digestOf } from "../helpers/grpc-call.js";
 import { startInProcessServer } from "../helpers/in-process-server.js";
-import { frame, rawGrpcCall, rawSession } from "../helpers/raw-grpc.js";
+import { cancelAtFirstBytes, frame, rawGrpcCall, rawSession } from "../helpers/raw-grpc.js";
 
 const MIB = 1024 * 1024;
 const READ_PATH = "/google.bytestream.ByteStream/Read";
-
-/** Opens a stream on `session` and resets it with CANCEL at its first bytes; resolves with how it closed. */
-function cancelAtFirstBytes(session: ClientHttp2Session, body: Buffer): Promise<{ gotData: boolean; rstCode: number }> {
-  return new Promise((resolve) => {
-    let gotData = false;
-    const stream = session.request({ ":method": "POST", ":path": READ_PATH, "content-type": "application/grpc", te: "trailers" });
-    stream.on("error", () => undefined);
-    stream.once("data", () => {
-      gotData = true;
-      stream.close(constants.NGHTTP2_CANCEL);
-    });
-    stream.on("close", () => resolve({ gotData, rstCode: stream.rstCode ?? -1 }));
-    stream.end(body);
-  });
-}
 
 t.test("GOAWAY after the limit's reset streams, not before; streams ended normally do not count", async (t) => {
   const dir = await mkdtemp("/tmp/bcr-reset-");
@@ -57,10 +42,10 @@ t.test("GOAWAY after the limit's reset streams, not before; streams ended normal
       stream.end();
     });
   for (let index = 0; index < 5; index++) await whole();
-  for (let index = 0; index < 2; index++) await cancelAtFirstBytes(session, Buffer.alloc(0));
+  for (let index = 0; index < 2; index++) await cancelAtFirstBytes(session, READ_PATH, Buffer.alloc(0));
   await whole();
   t.equal(goaway, undefined, "five whole answers and two resets: no GOAWAY");
-  await cancelAtFirstBytes(session, Buffer.alloc(0));
+  await cancelAtFirstBytes(session, READ_PATH, Buffer.alloc(0));
   await new Promise((resolve) => setTimeout(resolve, 100));
   t.equal(goaway, constants.NGHTTP2_NO_ERROR, "the third reset: GOAWAY with NO_ERROR");
 });
@@ -91,13 +76,13 @@ t.test("1,200 downloads cancelled by one client: none refused, the client reconn
   let retried = 0;
   for (let index = 0; index < 1200; index++) {
     if (session.closed || session.destroyed) reconnect();
-    let ending = await cancelAtFirstBytes(session, body);
+    let ending = await cancelAtFirstBytes(session, READ_PATH, body);
     // A stream opened as the GOAWAY crossed it is refused unprocessed (REFUSED_STREAM), which a
     // gRPC client retries on a new connection; any other refusal is a failure.
     if (!ending.gotData && ending.rstCode === constants.NGHTTP2_REFUSED_STREAM) {
       retried++;
       reconnect();
-      ending = await cancelAtFirstBytes(session, body);
+      ending = await cancelAtFirstBytes(session, READ_PATH, body);
     }
     if (!ending.gotData) failures.push(`download ${index}: RST_STREAM ${ending.rstCode}`);
   }
