@@ -50,6 +50,10 @@ export function instanceNameProblem(name: string): string | undefined {
 export function instanceNameMessage(source: string, name: string): string | undefined {
   const problem = instanceNameProblem(name);
   if (problem === undefined) return undefined;
-  const shown = name.length > 120 ? `${name.slice(0, 117)}...` : name;
-  return `${source} ${JSON.stringify(shown)}: the instance name ${problem}`;
+  return `${source} ${JSON.stringify(shownInstanceName(name))}: the instance name ${problem}`;
+}
+
+/** `name` as messages show it: cut to 120 characters, the last three "...", when longer. */
+export function shownInstanceName(name: string): string {
+  return name.length > 120 ? `${name.slice(0, 117)}...` : name;
 }
