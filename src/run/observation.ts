@@ -4,8 +4,8 @@ import { writeFile } from "node:fs/promises";
 import type { CallObserver } from "../server/observe/call-record.js";
 import { createCallLog } from "../server/observe/call-log.js";
 import { CallStats } from "../server/observe/call-stats.js";
-import type { Observability } from "./run-options.js";
 import { errorReason } from "../util/error-reason.js";
+import type { Observability } from "./run-options.js";
 import { ToolError } from "./tool-error.js";
 
 /** The observer to give the server, and how to finish. */
