@@ -1,6 +1,7 @@
 // Sets up the per-call log and statistics a run asked for, and reports them at the end.
 import { createWriteStream, type WriteStream } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { finished } from "node:stream/promises";
 import type { CallObserver } from "../server/observe/call-record.js";
 import { createCallLog } from "../server/observe/call-log.js";
 import { CallStats } from "../server/observe/call-stats.js";
@@ -42,7 +43,11 @@ export async function startObservation(options: Observability, stderr: NodeJS.Wr
   return {
     observe,
     async finish() {
-      if (file !== undefined && !file.destroyed) await new Promise<void>((resolve) => file.end(() => resolve()));
+      if (file !== undefined) {
+        if (!file.destroyed) file.end();
+        // Until the log is flushed or has failed: its error listener has reported a failure by then.
+        await finished(file).catch(() => undefined);
+      }
       if (stats === undefined) return;
       if (options.stats) stderr.write(stats.summary());
       if (options.statsJson !== undefined) {
