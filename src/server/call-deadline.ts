@@ -8,9 +8,9 @@ import type { IncomingHttpHeaders } from "node:http";
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** gRPC's timeout header; at most 8 digits, then a unit. */
-const GRPC_TIMEOUT_HEADER = "grpc-timeout";
+export const GRPC_TIMEOUT_HEADER = "grpc-timeout";
 /** Connect's timeout header (the Connect protocol); at most 10 digits of milliseconds. */
-const CONNECT_TIMEOUT_HEADER = "connect-timeout-ms";
+export const CONNECT_TIMEOUT_HEADER = "connect-timeout-ms";
 
 const UNIT_MS: Readonly<Record<string, number>> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
 
@@ -20,6 +20,11 @@ export function grpcTimeoutMs(header: string | string[] | undefined): number | u
   const match = /^(\d{1,8})([HMSmun])$/.exec(header);
   if (match === null) return undefined;
   return Number(match[1]) * (UNIT_MS[match[2] as string] as number);
+}
+
+/** Connect's `connect-timeout-ms` header in milliseconds; undefined when absent or malformed. */
+export function connectTimeoutMs(header: string | string[] | undefined): number | undefined {
+  return typeof header === "string" && /^\d{1,10}$/.test(header) ? Number(header) : undefined;
 }
 
 /**
@@ -39,6 +44,6 @@ export function deadlineTimerMs(timeoutMs: number): number | undefined {
 export function dropUnholdableTimeouts(headers: IncomingHttpHeaders): void {
   const grpc = grpcTimeoutMs(headers[GRPC_TIMEOUT_HEADER]);
   if (grpc !== undefined && deadlineTimerMs(grpc) === undefined) delete headers[GRPC_TIMEOUT_HEADER];
-  const connect = headers[CONNECT_TIMEOUT_HEADER];
-  if (typeof connect === "string" && /^\d{1,10}$/.test(connect) && deadlineTimerMs(Number(connect)) === undefined) delete headers[CONNECT_TIMEOUT_HEADER];
+  const connect = connectTimeoutMs(headers[CONNECT_TIMEOUT_HEADER]);
+  if (connect !== undefined && deadlineTimerMs(connect) === undefined) delete headers[CONNECT_TIMEOUT_HEADER];
 }

@@ -3,9 +3,10 @@ import { chmod } from "node:fs/promises";
 import { createServer as createHttp1Server } from "node:http";
 import type { Socket } from "node:net";
 import { createSecureServer, createServer, type Http2SecureServer, type Http2Server, type Http2ServerResponse, type Http2Session } from "node:http2";
+import type { ConnectError } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { dropUnholdableTimeouts } from "./call-deadline.js";
-import { createDeadlineInterceptor } from "./deadline-interceptor.js";
+import { CallMeter } from "./observe/call-meter.js";
 import type { CallObserver } from "./observe/call-record.js";
 import { createObservingInterceptor } from "./observe/observing-interceptor.js";
 import { createLeanGrpc } from "./lean-grpc.js";
@@ -13,6 +14,7 @@ import { createReapiRouter, type UnaryRoute } from "./unary-routes.js";
 import { goAwayAfterResets } from "./reset-budget.js";
 import { createProtocolSniffer, type SniffingServer } from "./protocol-sniffer.js";
 import { createRefusalHandler, type RefusalListener } from "./refusal-handler.js";
+import { limitBodyToDeadline } from "./request-body-deadline.js";
 import { requireBearerToken } from "./require-token.js";
 import { stopReceivingAfterTrailers } from "./stop-receiving.js";
 import { registerAllowedMethods } from "./routes.js";
@@ -74,7 +76,7 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
   const connectHandler = connectNodeAdapter({
     routes: (router) => registerAllowedMethods(createReapiRouter(router, unary), options),
     fallback: createRefusalHandler(options.flags, observeRefusal(options.observe)),
-    interceptors: [createDeadlineInterceptor(), ...(options.observe !== undefined ? [createObservingInterceptor(options.observe)] : [])],
+    interceptors: options.observe !== undefined ? [createObservingInterceptor(options.observe)] : [],
     // Clients offer gzip; compressing blob data costs more than it saves on a local socket.
     acceptCompression: [],
     readMaxBytes: READ_MAX_BYTES,
@@ -97,6 +99,10 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
     }
     // Connect sets its deadline timer from the header as it is: one past a timer's range would fire at once.
     dropUnholdableTimeouts(request.headers);
+    // Connect's interceptors see a unary call only once its request is in: one that never came is metered here.
+    const path = request.url ?? "";
+    const observe = options.observe;
+    limitBodyToDeadline(request, observe !== undefined && unary.has(path) ? meterUnread(path, observe) : undefined);
     connectHandler(request, response);
   };
   const handler = options.requiredToken !== undefined ? requireBearerToken(options.requiredToken, dispatch) : dispatch;
@@ -167,4 +173,10 @@ function observeRefusal(observe: CallObserver | undefined): RefusalListener | un
   if (observe === undefined) return undefined;
   return (path, code) =>
     observe({ method: path.replace(/^\//, ""), subject: "-", code, refused: true, bytesIn: 0, bytesOut: 0, milliseconds: 0 });
+}
+
+/** Reports a unary call at `path` whose request the deadline cut short, timed from now. */
+function meterUnread(path: string, observe: CallObserver): (error: ConnectError) => void {
+  const started = performance.now();
+  return (error) => new CallMeter(path.slice(1), observe, started).finish(error);
 }
