@@ -46,8 +46,8 @@ export function openUpstreamSocket(address: RemoteAddress, tls: UpstreamTlsOptio
     const within = `within ${connectTimeoutMs / 1000} s`;
     const message =
       waitingFor === "connection"
-        ? `could not connect to the upstream at ${address.text} ${within}`
-        : `the upstream at ${address.text} accepted the connection but did not complete the ${waitingFor} handshake ${within}`;
+        ? `could not connect to the server at ${address.text} ${within}`
+        : `the server at ${address.text} accepted the connection but did not complete the ${waitingFor} handshake ${within}`;
     const error = new ConnectError(message, Code.Unavailable);
     connectTimeouts.add(error);
     socket.destroy(error);

@@ -19,7 +19,7 @@ t.test("an upstream that never completes the HTTP/2 handshake fails the start-up
   t.type(error, ToolError);
   t.equal(
     (error as Error).message,
-    `cannot use the upstream REAPI server at unix:${silent.path}: UNAVAILABLE: the upstream at unix:${silent.path} accepted the connection but did not complete the HTTP/2 handshake within 0.3 s`,
+    `cannot use the upstream REAPI server at unix:${silent.path}: UNAVAILABLE: the server at unix:${silent.path} accepted the connection but did not complete the HTTP/2 handshake within 0.3 s`,
   );
   t.ok(ms < 1_500, `soon after the timeout (${Math.round(ms)} ms)`);
 });
@@ -48,7 +48,7 @@ t.test("the built tool, with BST_CAS_RUN_CONNECT_TIMEOUT and with --connect-time
     t.equal(run.exitCode, 125, `${name}: exit 125`);
     t.equal(
       run.stderr.trim(),
-      `bst-cas-run: cannot use the upstream REAPI server at unix:${silent.path}: UNAVAILABLE: the upstream at unix:${silent.path} accepted the connection but did not complete the HTTP/2 handshake within 0.3 s`,
+      `bst-cas-run: cannot use the upstream REAPI server at unix:${silent.path}: UNAVAILABLE: the server at unix:${silent.path} accepted the connection but did not complete the HTTP/2 handshake within 0.3 s`,
       `${name}: one line naming the upstream and the timeout`,
     );
     t.ok(ms < 5_000, `${name}: soon (${Math.round(ms)} ms)`);

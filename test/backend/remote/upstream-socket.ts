@@ -33,7 +33,7 @@ t.test("an upstream that accepts the connection but never sends its SETTINGS fai
   const { error, ms } = await outcome(callUpstream(upstream.openCall, GET_CAPABILITIES, {}, { signal: AbortSignal.timeout(60_000) }));
   t.type(error, ConnectError, `the call failed (${String(error)})`);
   t.equal((error as ConnectError).code, Code.Unavailable);
-  t.equal((error as ConnectError).rawMessage, `the upstream at unix:${silent.path} accepted the connection but did not complete the HTTP/2 handshake within 0.3 s`);
+  t.equal((error as ConnectError).rawMessage, `the server at unix:${silent.path} accepted the connection but did not complete the HTTP/2 handshake within 0.3 s`);
   t.ok(ms >= 250 && ms < 1_500, `after the timeout, not long after (${Math.round(ms)} ms)`);
 });
 
@@ -45,7 +45,7 @@ t.test("a grpcs:// upstream that never answers the TLS handshake fails the call 
   const { error, ms } = await outcome(callUpstream(upstream.openCall, GET_CAPABILITIES, {}, { signal: AbortSignal.timeout(60_000) }));
   t.type(error, ConnectError, `the call failed (${String(error)})`);
   t.equal((error as ConnectError).code, Code.Unavailable);
-  t.equal((error as ConnectError).rawMessage, `the upstream at ${text} accepted the connection but did not complete the TLS handshake within 0.3 s`);
+  t.equal((error as ConnectError).rawMessage, `the server at ${text} accepted the connection but did not complete the TLS handshake within 0.3 s`);
   t.ok(ms < 1_500, `soon after the timeout (${Math.round(ms)} ms)`);
 });
 
@@ -57,7 +57,7 @@ t.test("a grpc:// connect that hangs (no SYN-ACK) fails the call within the conn
   const { error, ms } = await outcome(callUpstream(upstream.openCall, GET_CAPABILITIES, {}, { signal: AbortSignal.timeout(60_000) }));
   t.type(error, ConnectError, `the call failed (${String(error)})`);
   t.equal((error as ConnectError).code, Code.Unavailable);
-  t.equal((error as ConnectError).rawMessage, `could not connect to the upstream at ${text} within 0.3 s`);
+  t.equal((error as ConnectError).rawMessage, `could not connect to the server at ${text} within 0.3 s`);
   t.ok(ms < 1_500, `soon after the timeout (${Math.round(ms)} ms)`);
 });
 
