@@ -8,6 +8,7 @@ import { ToolError } from "../run/tool-error.js";
 import type { Mount } from "../sandbox/bwrap-args.js";
 import { checkWritableFile } from "./check-writable.js";
 import { flagOf, type RawSettings } from "./option-table.js";
+import { parseSeconds } from "./parse-seconds.js";
 import { parseSize } from "./parse-size.js";
 import { checkSocketPath } from "./validate.js";
 
@@ -102,13 +103,6 @@ function remoteOptions(settings: RawSettings, path: (value: string | undefined) 
     connectTimeoutMs: parseSeconds("--connect-timeout", settings.connectTimeout ?? "10") * 1000,
     ...Object.fromEntries(Object.entries(files).filter(([, value]) => value !== undefined)),
   };
-}
-
-function parseSeconds(flag: string, text: string): number {
-  if (!/^[0-9]+(\.[0-9]+)?$/.test(text) || Number(text) <= 0) {
-    throw new ToolError(`${flag} takes a positive number of seconds, got ${JSON.stringify(text)}`);
-  }
-  return Number(text);
 }
 
 /** The environment the command inherits: everything, or a minimal PATH with --clearenv; less --unsetenv. */

@@ -1,9 +1,15 @@
 // What every client command shares: --server and --instance, the connection, and failure reporting.
 import { Command, Option } from "clipanion";
 import { resolveEndpoint } from "../client/endpoint.js";
+import { ClientStatus } from "../client/exit-status.js";
 import { startProgress, type Progress } from "../client/progress.js";
 import { connectReapi, type ReapiClients } from "../client/reapi-clients.js";
 import { reportClientFailure } from "./cas-report-failure.js";
+import { envOf } from "./option-table.js";
+import { parseSeconds } from "./parse-seconds.js";
+
+/** The environment variable the run's `--connect-timeout` reads; the client commands read it too. */
+const CONNECT_TIMEOUT_ENV_VAR = envOf("connectTimeout");
 
 /** Text shared by the client commands' help. */
 export const CLIENT_DETAILS = `
@@ -18,6 +24,9 @@ export const CLIENT_DETAILS = `
 export abstract class ClientCommand extends Command {
   server = Option.String("--server", { description: "REAPI server: unix:/path, grpc://host:port or grpcs://host:port (default: $REAPI_SOCKET)" });
   instance = Option.String("--instance", { description: "instance name (default: $RECC_INSTANCE with the sandbox's socket, else empty)" });
+  connectTimeout = Option.String("--connect-timeout", {
+    description: `seconds the connection to the server may take, handshakes included; its calls fail after that (default: $${CONNECT_TIMEOUT_ENV_VAR}, else 10)`,
+  });
 
   /** The command's name in messages, e.g. "cas put". */
   protected abstract readonly commandName: string;
@@ -26,13 +35,21 @@ export abstract class ClientCommand extends Command {
   protected async withClients(body: (clients: ReapiClients) => Promise<number>): Promise<number> {
     let clients: ReapiClients | undefined;
     try {
-      clients = connectReapi(resolveEndpoint({ server: this.server, instance: this.instance }, process.env), this.commandName);
+      const endpoint = resolveEndpoint({ server: this.server, instance: this.instance }, process.env);
+      clients = connectReapi(endpoint, this.commandName, this.#connectTimeoutMs());
       return await body(clients);
     } catch (error) {
       return this.fail(error);
     } finally {
       clients?.close();
     }
+  }
+
+  /** `--connect-timeout`, else the run's environment variable for it, in milliseconds; undefined for the default. */
+  #connectTimeoutMs(): number | undefined {
+    const fromEnv = process.env[CONNECT_TIMEOUT_ENV_VAR];
+    const [source, text] = this.connectTimeout !== undefined ? ["--connect-timeout", this.connectTimeout] : [CONNECT_TIMEOUT_ENV_VAR, fromEnv === "" ? undefined : fromEnv];
+    return text === undefined ? undefined : parseSeconds(source, text, ClientStatus.usage) * 1000;
   }
 
   /** Reports `error` in one line on stderr and returns its exit status. */

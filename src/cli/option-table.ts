@@ -88,7 +88,16 @@ export const OPTION_TABLE: readonly OptionRow[] = [
 
 /** The flag that sets `key`, as the table names it. */
 export function flagOf(key: keyof RawSettings): string {
+  return rowOf(key).flag;
+}
+
+/** The environment variable that sets `key`, e.g. "BST_CAS_RUN_CONNECT_TIMEOUT". */
+export function envOf(key: keyof RawSettings): string {
+  return rowOf(key).env;
+}
+
+function rowOf(key: keyof RawSettings): OptionRow {
   const row = OPTION_TABLE.find((candidate) => candidate.key === key);
   if (row === undefined) throw new Error(`no option sets ${key}`);
-  return row.flag;
+  return row;
 }

@@ -24,11 +24,12 @@ export interface ReapiClients {
 }
 
 /**
- * Opens (lazily, on the first call) a gRPC connection to `endpoint`. Every call carries a
- * RequestMetadata naming bst-cas-run and `commandName` (e.g. "cas put"), for the server's logs.
+ * Opens (lazily, on the first call) a gRPC connection to `endpoint`, given up when it is not made
+ * within `connectTimeoutMs` (10 s when undefined). Every call carries a RequestMetadata naming
+ * bst-cas-run and `commandName` (e.g. "cas put"), for the server's logs.
  */
-export function connectReapi(endpoint: Endpoint, commandName = "bst-cas-run"): ReapiClients {
-  const upstream = createUpstreamTransport(endpoint.address, {});
+export function connectReapi(endpoint: Endpoint, commandName = "bst-cas-run", connectTimeoutMs?: number): ReapiClients {
+  const upstream = createUpstreamTransport(endpoint.address, {}, connectTimeoutMs !== undefined ? { connectTimeoutMs } : {});
   const transport = withRequestMetadata(upstream.connectTransport(), requestMetadataHeader(commandName));
   const close = upstream.close;
   return {

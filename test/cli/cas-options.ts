@@ -17,7 +17,7 @@ const parse = (...argv: string[]) => cli.process(argv, Cli.defaultContext);
 t.test("cas put", async (t) => {
   const command = parse("cas", "put", "--blob", "--json", "--server", "unix:/tmp/s.sock", "a", "b/");
   t.type(command, CasPutCommand);
-  t.match(command, { blob: true, json: true, dryRun: false, server: "unix:/tmp/s.sock", instance: undefined, inputs: ["a", "b/"] });
+  t.match(command, { blob: true, json: true, dryRun: false, server: "unix:/tmp/s.sock", instance: undefined, connectTimeout: undefined, inputs: ["a", "b/"] });
   t.match(parse("cas", "put", "--dry-run", "x"), { dryRun: true, blob: false, json: false, inputs: ["x"] });
   t.throws(() => parse("cas", "put"), "at least one PATH");
 });
@@ -28,6 +28,7 @@ t.test("cas get", async (t) => {
   t.type(tree, CasGetCommand);
   t.match(tree, { digest: D, tree: true, output: "out", instance: "main" });
   t.match(parse("cas", "get", "--output=o.bin", D), { output: "o.bin" });
+  t.match(parse("cas", "get", "--connect-timeout", "2.5", D), { connectTimeout: "2.5" });
   t.throws(() => parse("cas", "get"), "DIGEST is required");
   t.throws(() => parse("cas", "get", D, D), "one DIGEST only");
 });

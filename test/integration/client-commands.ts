@@ -5,6 +5,7 @@ import { chmod, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import t, { type Test } from "tap";
 import { BIN, REPO_ROOT, runTool } from "../helpers/run-tool.js";
+import { silentUpstream } from "../helpers/silent-upstream.js";
 import { describeTree } from "../helpers/trees.js";
 
 /** A runtime dir, cache dir, working dir and environment for a series of runs sharing one store. */
@@ -161,6 +162,34 @@ t.test("usage errors exit 2, in one line", async (t) => {
   const unreachable = await runTool(["capabilities", "--server", "unix:/nonexistent/reapi.sock"], { env, cwd: work });
   t.equal(unreachable.exitCode, 3, "a server that cannot be reached: exit 3");
   t.match(unreachable.stderr, /^bst-cas-run: capabilities: cannot reach the server/);
+});
+
+t.test("--connect-timeout (or BST_CAS_RUN_CONNECT_TIMEOUT) bounds the wait for a server that never answers", async (t) => {
+  const { env, work } = freshStore(t);
+  const silent = await silentUpstream(t, "unix");
+  const server = `unix:${silent.path}`;
+  for (const [name, args, extraEnv, seconds] of [
+    ["--connect-timeout 0.5", ["--connect-timeout", "0.5"], {}, 0.5],
+    ["BST_CAS_RUN_CONNECT_TIMEOUT=0.5", [], { BST_CAS_RUN_CONNECT_TIMEOUT: "0.5" }, 0.5],
+    ["the flag before the variable", ["--connect-timeout", "0.7"], { BST_CAS_RUN_CONNECT_TIMEOUT: "60" }, 0.7],
+  ] as const) {
+    const started = performance.now();
+    const result = await runTool(["cas", "missing", "--server", server, ...args, `${"0".repeat(64)}/1`], { env: { ...env, ...extraEnv }, cwd: work });
+    const elapsed = performance.now() - started;
+    t.equal(result.exitCode, 3, `${name}: exit 3 (${result.stderr})`);
+    t.match(result.stderr, new RegExp(`^bst-cas-run: cas missing: cannot reach the server \\(UNAVAILABLE\\): .*within ${seconds} s`), `${name}: says so in one line`);
+    t.ok(elapsed < 5000, `${name}: given up after the timeout, not the default 10 s (${Math.round(elapsed)} ms)`);
+  }
+  for (const [name, args, extraEnv, source] of [
+    ["--connect-timeout 0", ["--connect-timeout", "0"], {}, "--connect-timeout"],
+    ["--connect-timeout soon", ["--connect-timeout", "soon"], {}, "--connect-timeout"],
+    ["BST_CAS_RUN_CONNECT_TIMEOUT=-1", [], { BST_CAS_RUN_CONNECT_TIMEOUT: "-1" }, "BST_CAS_RUN_CONNECT_TIMEOUT"],
+  ] as const) {
+    const result = await runTool(["capabilities", "--server", server, ...args], { env: { ...env, ...extraEnv }, cwd: work });
+    t.equal(result.exitCode, 2, `${name}: a usage error, exit 2`);
+    t.match(result.stderr, new RegExp(`^bst-cas-run: capabilities: ${source} takes a positive number of seconds, got "[^"]*"$`), `${name}: one line naming it`);
+  }
+  t.equal(silent.accepted(), 3, "the bad values were refused before any connection");
 });
 
 /** Nested directories, an empty one, an empty file, executables, relative, absolute and dangling symlinks. */
