@@ -54,6 +54,7 @@ export function buildRunOptions(settings: RawSettings, command: readonly string[
     command,
     socketPath,
     sandbox,
+    interactive: settings.interactive ?? false,
     shape: {
       root,
       mounts,

@@ -38,6 +38,7 @@ export interface RawSettings {
   setenv?: string[] | undefined;
   unsetenv?: string[] | undefined;
   clearenv?: boolean | undefined;
+  interactive?: boolean | undefined;
   maxBlobSize?: string | undefined;
   verbose?: boolean | undefined;
   logFile?: string | undefined;
@@ -67,6 +68,7 @@ export const OPTION_TABLE: readonly OptionRow[] = [
   { key: "accessTokenFile", flag: "--access-token-file", env: "BST_CAS_RUN_ACCESS_TOKEN_FILE", kind: "string", arg: "FILE", defaultText: "", description: "send the token in FILE to the upstream as a bearer token" },
   { key: "connectTimeout", flag: "--connect-timeout", env: "BST_CAS_RUN_CONNECT_TIMEOUT", kind: "string", arg: "SECONDS", defaultText: "10", description: "give up a connection to the upstream not made within SECONDS (TLS and HTTP/2 handshakes included): its calls fail UNAVAILABLE; the start-up check may take as long again for the answer" },
   { key: "sandbox", flag: "--sandbox", env: "BST_CAS_RUN_SANDBOX", kind: "string", arg: "bwrap|none", defaultText: "bwrap", description: "`none` runs the command on the host, the socket at its real path" },
+  { key: "interactive", flag: "--interactive", env: "BST_CAS_RUN_INTERACTIVE", kind: "boolean", defaultText: "off", description: "give the command a terminal of its own, which script(1) relays to yours: job control and /dev/tty for a shell or another interactive program (standard input must be a terminal)" },
   { key: "root", flag: "--root", env: "BST_CAS_RUN_ROOT", kind: "string", arg: "DIR", defaultText: "/", description: "directory shown read-only as / in the sandbox; the working directory is then not bound" },
   { key: "bind", flag: "--bind", env: "BST_CAS_RUN_BIND", kind: "list", arg: "SRC[:DEST]", defaultText: "", description: "bind a host path writable (repeatable)" },
   { key: "roBind", flag: "--ro-bind", env: "BST_CAS_RUN_RO_BIND", kind: "list", arg: "SRC[:DEST]", defaultText: "", description: "bind a host path read-only (repeatable)" },

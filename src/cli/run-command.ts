@@ -27,11 +27,13 @@ export class RunCommand extends ServerOptionsCommand {
       ["Also let the build write results to the action cache", "$0 --action-cache-enable-update -- make CC='recc gcc'"],
       ["Build in a sysroot with the sources bound in", "$0 --root /srv/sysroot --bind $PWD:/src --chdir /src -- make"],
       ["Run where a sandbox already exists", "$0 --sandbox none -- recc gcc -c hello.c"],
+      ["A shell in the sandbox, with job control", "$0 --interactive -- bash"],
     ],
   });
 
   socketPath = Option.String("--socket-path", { description: "where the socket appears in the sandbox (default: /run/reapi.sock)" });
   sandbox = Option.String("--sandbox", { description: "bwrap (default) or none: run on the host with the socket at its real path" });
+  interactive = Option.Boolean("--interactive", { description: "a terminal of the command's own (script(1)): job control and /dev/tty for a shell" });
   root = Option.String("--root", { description: "directory shown read-only as / (the working directory is then not bound)" });
   bind = Option.Array("--bind", { description: "bind SRC[:DEST] writable (repeatable)" });
   roBind = Option.Array("--ro-bind", { description: "bind SRC[:DEST] read-only (repeatable)" });
@@ -53,6 +55,7 @@ export class RunCommand extends ServerOptionsCommand {
       ...this.serverFlags(),
       socketPath: this.socketPath,
       sandbox: this.sandbox,
+      interactive: this.interactive,
       root: this.root,
       bind: this.bind,
       roBind: this.roBind,

@@ -31,6 +31,8 @@ export interface RunOptions extends ServerSettings {
   /** Where the socket appears inside the sandbox (ignored with sandbox `none`). */
   readonly socketPath: string;
   readonly sandbox: SandboxKind;
+  /** Run the command in a pseudo-terminal of its own (script(1)) instead of a session without one. */
+  readonly interactive: boolean;
   readonly shape: SandboxShape;
   /** The caller's working directory. */
   readonly cwd: string;

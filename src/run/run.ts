@@ -41,6 +41,7 @@ const START_SERVER_AFTER_MS = 50;
 export async function runSandboxed(options: RunOptions): Promise<number> {
   const [program] = options.command;
   const bwrap = options.sandbox === "bwrap" ? findBwrap() : undefined;
+  const script = options.interactive ? await findScriptOnDemand() : undefined;
   const workingDir = options.sandbox === "none" ? options.cwd : sandboxWorkingDir({ ...options.shape, cwd: options.cwd });
   if (options.sandbox === "bwrap") checkMountPoints({ ...options.shape, cwd: options.cwd });
   const view = options.sandbox === "none" ? HOST_VIEW : sandboxView({ ...options.shape, cwd: options.cwd });
@@ -48,7 +49,7 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
 
   const signals = guardSignals();
   try {
-    const status = await runWithSocket(options, signals, bwrap);
+    const status = await runWithSocket(options, signals, bwrap, script);
     return signals.held !== undefined ? signalStatus(signals.held) : status;
   } catch (error) {
     if (signals.held === undefined) throw error;
@@ -61,7 +62,7 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
 }
 
 /** Creates the private directory and the server, runs the command unless a signal came first, and removes both. */
-async function runWithSocket(options: RunOptions, signals: SignalGuard, bwrap: string | undefined): Promise<number> {
+async function runWithSocket(options: RunOptions, signals: SignalGuard, bwrap: string | undefined, script: string | undefined): Promise<number> {
   const [program, ...args] = options.command;
   const dir = createPrivateDir(SOCKET_NAME, options.env);
   try {
@@ -70,7 +71,7 @@ async function runWithSocket(options: RunOptions, signals: SignalGuard, bwrap: s
     try {
       if (signals.held !== undefined) return signalStatus(signals.held);
       if (options.sandbox === "none" || bwrap === undefined) {
-        return await launchDirect(options.command, options.cwd, commandEnvironment(options, socketPath), signals.source);
+        return await launchDirect(options.command, options.cwd, commandEnvironment(options, socketPath), signals.source, script);
       }
       return await launchSandbox({
         spec: {
@@ -84,6 +85,7 @@ async function runWithSocket(options: RunOptions, signals: SignalGuard, bwrap: s
         statusPath: join(dir, STATUS_NAME),
         signals: signals.source,
         bwrap,
+        ...(script !== undefined ? { script } : {}),
       });
     } finally {
       await server.close();
@@ -123,6 +125,12 @@ async function startSocketServer(options: RunOptions, socketPath: string, interr
     (error) => process.stderr.write(`bst-cas-run: the cache is unavailable to the command: ${(error as Error).message}\n`),
     { startAfterMs: START_SERVER_AFTER_MS },
   );
+}
+
+/** script(1)'s path (see find-script.ts), from the part of the program bundled apart from the run path. */
+async function findScriptOnDemand(): Promise<string> {
+  const { loadScriptFinder } = await import("../on-demand.js");
+  return (await loadScriptFinder()).findScript();
 }
 
 /** The server's module, from the part of the program bundled apart from the run path. */

@@ -37,6 +37,8 @@ export interface SandboxSpec extends SandboxShape {
   readonly command: readonly string[];
   /** A file descriptor bwrap writes its JSON status lines to (child pid, exit code). */
   readonly statusFd?: number;
+  /** The command keeps bwrap's session and its terminal: a pseudo-terminal of its own (--interactive), never the user's. */
+  readonly ownTerminal?: boolean;
 }
 
 /** The default shape: the host root, nothing extra, no network. */
@@ -70,7 +72,8 @@ export function sandboxWorkingDir(spec: Pick<SandboxSpec, "root" | "cwd" | "chdi
  * /proc, the working directory writable (host root only), the extra mounts, the socket, every
  * namespace unshared (network too unless `shareNet`), the sandbox killed with its parent, and
  * the command in a new session: it has no controlling terminal, so it cannot push input into
- * the caller's terminal with TIOCSTI (and an interactive shell in it has no job control).
+ * the caller's terminal with TIOCSTI (and an interactive shell in it has no job control). With
+ * `ownTerminal` the command stays in bwrap's session, whose terminal is its own pseudo-terminal.
  * Order matters: later mounts land on top of earlier ones.
  */
 export function buildBwrapArgs(spec: SandboxSpec): string[] {
@@ -93,7 +96,9 @@ export function buildBwrapArgs(spec: SandboxSpec): string[] {
   if (spec.uid !== undefined) args.push("--uid", String(spec.uid));
   if (spec.gid !== undefined) args.push("--gid", String(spec.gid));
   if (spec.hostname !== undefined) args.push("--hostname", spec.hostname);
-  args.push("--die-with-parent", "--new-session", "--chdir", sandboxWorkingDir(spec));
+  args.push("--die-with-parent");
+  if (spec.ownTerminal !== true) args.push("--new-session");
+  args.push("--chdir", sandboxWorkingDir(spec));
   if (spec.statusFd !== undefined) args.push("--json-status-fd", String(spec.statusFd));
   args.push("--", ...spec.command);
   return args;

@@ -8,7 +8,8 @@ import { exitStatusOf, waitForChild, type SignalSource } from "./child-exit.js";
 import { childPids } from "./child-pids.js";
 import { diagnoseBwrap } from "./diagnose-bwrap.js";
 import { BWRAP_MISSING } from "./find-bwrap.js";
-import { processGroupOf, signalGroup, signalProcess } from "./process-group.js";
+import { underScript } from "./own-terminal.js";
+import { parentOf, processGroupOf, signalGroup, signalProcess } from "./process-group.js";
 
 /** Options for {@link launchSandbox}. */
 export interface LaunchOptions {
@@ -21,6 +22,8 @@ export interface LaunchOptions {
   readonly statusPath: string;
   /** The signals to pass on to the command while it runs. */
   readonly signals: SignalSource;
+  /** With --interactive, script(1)'s path: the sandbox runs under it, in a pseudo-terminal of its own. */
+  readonly script?: string;
 }
 
 const STATUS_FD = 3;
@@ -32,7 +35,9 @@ const STATUS_FD = 3;
  */
 export async function launchSandbox(options: LaunchOptions): Promise<number> {
   const { bwrap } = options;
-  const args = buildBwrapArgs({ ...options.spec, statusFd: STATUS_FD });
+  const ownTerminal = options.script !== undefined;
+  const args = buildBwrapArgs({ ...options.spec, statusFd: STATUS_FD, ownTerminal });
+  const launch = options.script !== undefined ? underScript(options.script, [bwrap, ...args], options.env) : { file: bwrap, args, env: options.env };
   const statusFd = openSync(options.statusPath, "wx", 0o600);
   try {
     let child: ChildProcess;
@@ -40,12 +45,17 @@ export async function launchSandbox(options: LaunchOptions): Promise<number> {
       // Detached: bwrap leads a session and process group of its own, so a signal the terminal
       // sends to this process's group (Ctrl-C) reaches the command once, through this process,
       // and does not also end bwrap, whose death would SIGKILL the sandbox (--die-with-parent).
-      child = spawn(bwrap, args, { stdio: ["inherit", "inherit", "inherit", statusFd], env: options.env, detached: true });
+      // script(1) is not: it stays in the terminal's foreground job, to put it in raw mode, and
+      // the terminal then sends no signals; bwrap leads script's pseudo-terminal session, where
+      // Ctrl-C reaches the foreground process group: a shell's job, or bwrap with a command that
+      // keeps its group (then ending the sandbox). Ctrl-Z stops only a shell's jobs: bwrap's
+      // group has no parent in its session, so the kernel discards stop signals from the terminal.
+      child = spawn(launch.file, launch.args, { stdio: ["inherit", "inherit", "inherit", statusFd], env: launch.env, detached: !ownTerminal });
     } finally {
       closeSync(statusFd);
     }
-    const bwrapPid = child.pid;
-    const end = await waitForChild(child, (signal) => forwardSignal(bwrapPid, options.statusPath, signal), options.signals).catch(
+    const launchedPid = child.pid;
+    const end = await waitForChild(child, (signal) => forwardSignal(launchedPid, options.statusPath, signal), options.signals).catch(
       (error: NodeJS.ErrnoException) => {
         if (error.code === "ENOENT") {
           // Found by findBwrap a moment ago, and gone since.
@@ -71,26 +81,29 @@ export async function launchSandbox(options: LaunchOptions): Promise<number> {
 /**
  * Sends `signal` to the command's process group (the session bwrap --new-session made, or one
  * the command made for itself), found through the sandbox init's child; before the sandbox is
- * set up, to bwrap itself. Each process gets the signal once; the sandbox init has no handler,
- * and ignores it.
+ * set up, to the process launched (bwrap, or script). Each process gets the signal once; the
+ * sandbox init has no handler, and ignores it.
  */
-function forwardSignal(bwrapPid: number | undefined, statusPath: string, signal: NodeJS.Signals): void {
+function forwardSignal(launchedPid: number | undefined, statusPath: string, signal: NodeJS.Signals): void {
   let childPid: number | undefined;
   try {
     childPid = readBwrapStatus(statusPath).childPid;
   } catch {
-    // Unreadable: bwrap itself gets the signal, as before the sandbox is set up.
+    // Unreadable: the process launched gets the signal, as before the sandbox is set up.
   }
   const commands = childPid !== undefined ? childPids(childPid) : [];
-  if (commands.length === 0) {
-    if (bwrapPid !== undefined) signalProcess(bwrapPid, signal);
+  if (childPid === undefined || commands.length === 0) {
+    if (launchedPid !== undefined) signalProcess(launchedPid, signal);
     return;
   }
+  // bwrap is the sandbox init's parent; its group is the command's too when they share a terminal session.
+  const bwrapPid = parentOf(childPid);
+  const bwrapGroup = bwrapPid !== undefined ? processGroupOf(bwrapPid) : undefined;
   const signalled = new Set<number>();
   for (const pid of commands) {
     // Never bwrap's own group: bwrap ended by the signal would SIGKILL the sandbox.
     const found = processGroupOf(pid);
-    const pgid = found === bwrapPid ? undefined : found;
+    const pgid = found === bwrapGroup ? undefined : found;
     if (pgid !== undefined && signalled.has(pgid)) continue;
     if (pgid !== undefined && signalGroup(pgid, signal)) signalled.add(pgid);
     else signalProcess(pid, signal);

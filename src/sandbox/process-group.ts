@@ -51,8 +51,13 @@ export function processGroupOf(pid: number): number | undefined {
   return procStat(pid)?.pgrp;
 }
 
-/** The state and process group of `pid` in /proc/PID/stat; undefined when it cannot be read. */
-function procStat(pid: number): { state: string; pgrp: number } | undefined {
+/** The parent of process `pid`, from /proc; undefined when it is gone. */
+export function parentOf(pid: number): number | undefined {
+  return procStat(pid)?.ppid;
+}
+
+/** The state, parent and process group of `pid` in /proc/PID/stat; undefined when it cannot be read. */
+function procStat(pid: number): { state: string; ppid: number; pgrp: number } | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -60,8 +65,8 @@ function procStat(pid: number): { state: string; pgrp: number } | undefined {
     return undefined;
   }
   // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so start after the last ')'.
-  const [state = "", , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return { state, pgrp: Number(pgrp) };
+  const [state = "", ppid, pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { state, ppid: Number(ppid), pgrp: Number(pgrp) };
 }
 
 /**

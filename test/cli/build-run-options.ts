@@ -30,6 +30,7 @@ t.test("defaults", async (t) => {
     instanceName: "",
     policy: { actionCacheUpdate: false },
     sandbox: "bwrap",
+    interactive: false,
     shape: { root: "/", mounts: [], tmpfs: [], shareNet: false },
     cwd: dir,
     env: { XDG_CACHE_HOME: "/xdg", PATH: "/p", HOME: "/home/u" },
@@ -47,7 +48,7 @@ t.test("every option given", async (t) => {
       cacheDir: "cache", socketPath: "/tmp/r.sock", instance: "main", actionCacheEnableUpdate: true, sandbox: "bwrap",
       root: "sub", bind: ["src", "afile:/etc/x"], roBind: ["/:/host"], tmpfs: ["/var/tmp"], chdir: "/src", shareNet: true,
       uid: "0", gid: "4294967294", hostname: "build-1.example", setenv: ["A=1"], unsetenv: ["HOME"], clearenv: false,
-      maxBlobSize: "64K", verbose: true, logFile: "calls.log", stats: true, statsJson: join(dir, "sub", "s.json"),
+      maxBlobSize: "64K", verbose: true, logFile: "calls.log", stats: true, statsJson: join(dir, "sub", "s.json"), interactive: true,
     }),
     {
       command: ["cc", "-c"],
@@ -56,6 +57,7 @@ t.test("every option given", async (t) => {
       instanceName: "main",
       policy: { actionCacheUpdate: true },
       sandbox: "bwrap",
+      interactive: true,
       shape: {
         root: join(dir, "sub"),
         mounts: [

@@ -1,11 +1,11 @@
-// Through a real terminal (tmux, an interactive bash as the user's shell): Ctrl-C, exit status, no terminal control from the sandbox.
-import { mkdtempSync, rmSync } from "node:fs";
+// Through a real terminal (tmux, an interactive bash as the user's shell): Ctrl-C, Ctrl-Z, exit status, no terminal control from the sandbox; and --interactive's terminal of its own.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import t, { type Test } from "tap";
-import { BIN } from "../helpers/run-tool.js";
+import { BIN, runTool } from "../helpers/run-tool.js";
 
 /** Polls until `predicate` holds or `timeoutMs` passes. */
 async function waitFor(predicate: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
@@ -114,3 +114,76 @@ t.test("the command has no controlling terminal: /dev/tty cannot be opened and T
   t.match(screen, /^refused: /m, "TIOCSTI refused");
   t.notMatch(screen, /^pwned-42$/m, "nothing was typed into the user's shell");
 });
+
+for (const mode of ["bwrap", "none"]) {
+  t.test(`--interactive --sandbox ${mode}: a shell with job control and /dev/tty, in a terminal of its own; the exit status comes back`, async (t) => {
+    const term = await terminal(t);
+    await term.run(`--interactive --sandbox ${mode} -- bash --norc --noprofile -i`);
+    await term.type('echo "flags=$- server=$RECC_SERVER"; (: </dev/tty) && echo has-tty', "Enter");
+    t.ok(await term.shows(/^flags=\S*m\S* server=unix:\S+$/m), "bash has job control (m in $-), and the recc environment");
+    t.ok(await term.shows(/^has-tty$/m), "the command has a controlling terminal");
+    t.notMatch(await term.screen(), /no job control/, "bash does not complain");
+    await term.type("sleep 300", "Enter");
+    await sleep(500);
+    await term.type("C-z");
+    t.ok(await term.shows(/^\[1\]\+\s+Stopped\s+sleep 300$/m), "Ctrl-Z stops bash's job, and bash says so");
+    await term.type("kill -9 %1; sleep 0.2; jobs; echo jobs-listed", "Enter");
+    t.ok(await term.shows(/Killed\s+sleep 300/), "the job is bash's to end");
+    await term.type("exit 4", "Enter");
+    t.equal(await term.toolExit(), "tool-exit=4", "the shell's exit status is the tool's");
+  });
+}
+
+for (const mode of ["bwrap", "none"]) {
+  t.test(`--interactive --sandbox ${mode}: Ctrl-Z does not stop a command without job control; Ctrl-C ends it`, async (t) => {
+    const term = await terminal(t);
+    const ticks = join(t.testdirName, "ticks");
+    await term.run(`--interactive --sandbox ${mode} -- sh -c 'echo started; while :; do echo tick >> ${ticks}; sleep 0.05; done'`);
+    t.ok(await term.shows(/^started$/m), "the command runs");
+    await term.type("C-z");
+    await sleep(500);
+    const after = (await readFile(ticks, "utf8")).length;
+    t.ok(await waitFor(async () => (await readFile(ticks, "utf8")).length > after, 2000), "it keeps running: nothing in its terminal could continue it");
+    t.notMatch(await term.screen(), /Stopped/, "and the user's shell has nothing stopped");
+    await term.type("C-c");
+    t.equal(await term.toolExit(), "tool-exit=130", "Ctrl-C ends it: 128+SIGINT");
+  });
+}
+
+t.test("--interactive: TIOCSTI types only into the command's own terminal, never into the user's shell", async (t) => {
+  const term = await terminal(t, { "inject.sh": INJECT });
+  await term.run("--interactive -- sh inject.sh");
+  t.equal(await term.toolExit(), "tool-exit=0", "the injection itself succeeded, into the command's terminal");
+  await sleep(500);
+  const screen = await term.screen();
+  t.match(screen, /^has-tty$/m, "a controlling terminal of its own");
+  t.match(screen, /^injected$/m);
+  t.notMatch(screen, /^pwned-42$/m, "nothing was run by the user's shell");
+});
+
+t.test("--interactive without a terminal on standard input stops at start in one line: 125, the command never run", async (t) => {
+  const dir = t.testdir({});
+  const marker = join(dir, "ran");
+  for (const args of [["--interactive"], ["--interactive", "--sandbox", "none"]]) {
+    const run = await runTool([...args, "--", "sh", "-c", `touch ${marker}`], { cwd: dir });
+    t.equal(run.exitCode, 125, `${args.join(" ")}: exit 125`);
+    t.equal(run.stderr, "bst-cas-run: --interactive needs a terminal on standard input", "one line saying why");
+    t.notOk(existsSync(marker), "the command never ran");
+  }
+});
+
+for (const mode of ["bwrap", "none"]) {
+  t.test(`--interactive --sandbox ${mode}: SIGTERM to the tool reaches the command once; what it leaves is ended`, async (t) => {
+    const term = await terminal(t);
+    // A sleep no other process runs: found by its arguments.
+    const tag = `sleep 300.${process.pid}${mode === "bwrap" ? 1 : 2}`;
+    await term.run(`--interactive --sandbox ${mode} -- sh -c 'trap "echo got-term; exit 7" TERM; ${tag} & echo ready; wait'`);
+    t.ok(await term.shows(/^ready$/m), "the command runs");
+    const tool = (await execa("pgrep", ["-f", `${BIN} --interactive --sandbox ${mode}`], { reject: false })).stdout.split("\n")[0] ?? "";
+    t.match(tool, /^[0-9]+$/, "the tool is found");
+    process.kill(Number(tool), "SIGTERM");
+    t.equal(await term.toolExit(), "tool-exit=7", "the command's trap ran, and its status is the tool's");
+    t.equal((await term.screen()).match(/^got-term$/gm)?.length, 1, "once");
+    t.ok(await waitFor(async () => (await execa("pgrep", ["-fx", tag], { reject: false })).exitCode === 1, 5000), "the background process it left is gone");
+  });
+}

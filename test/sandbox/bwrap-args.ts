@@ -53,6 +53,11 @@ t.test("exact argument lists", async (t) => {
       spec: { ...DEFAULT_SANDBOX_SHAPE, cwd: "/a b", socketHostPath: "/h s", socketSandboxPath: "/run/s s", command: ["my cmd"] },
       expected: [...BASE, "--bind", "/a b", "/a b", "--bind", "/h s", "/run/s s", "--unshare-all", "--die-with-parent", "--new-session", "--chdir", "/a b", "--", "my cmd"],
     },
+    {
+      name: "a terminal of its own (--interactive): no new session",
+      spec: { ...DEFAULT_SANDBOX_SHAPE, cwd: "/w", socketHostPath: "/h", socketSandboxPath: "/run/s", command: ["bash"], statusFd: 3, ownTerminal: true },
+      expected: [...BASE, "--bind", "/w", "/w", "--bind", "/h", "/run/s", "--unshare-all", "--die-with-parent", "--chdir", "/w", "--json-status-fd", "3", "--", "bash"],
+    },
   ];
   for (const c of cases) {
     t.test(c.name, async (t) => {

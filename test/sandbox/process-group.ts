@@ -2,7 +2,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import t from "tap";
-import { endProcessGroup, groupIsRunning, signalGroup } from "../../src/sandbox/process-group.js";
+import { endProcessGroup, groupIsRunning, parentOf, signalGroup } from "../../src/sandbox/process-group.js";
 
 /** Starts `script` with sh as the leader of a new process group, waits for it to exit, and returns the group id. */
 async function leaderThatExits(script: string): Promise<number> {
@@ -36,4 +36,9 @@ t.test("a group with nothing left is not signalled", async (t) => {
   t.notOk(groupIsRunning(pgid));
   t.notOk(signalGroup(pgid, "SIGTERM"), "no such group");
   await endProcessGroup(pgid);
+});
+
+t.test("parentOf reads the parent from /proc; undefined for a process that is gone", async (t) => {
+  t.equal(parentOf(process.pid), process.ppid);
+  t.equal(parentOf(2 ** 22 + 1), undefined, "above the largest pid");
 });

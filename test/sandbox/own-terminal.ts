@@ -1,0 +1,34 @@
+// Tests for src/sandbox/own-terminal.ts: the command line script(1) runs is taken word for word by /bin/sh.
+import t from "tap";
+import { execa } from "execa";
+import { shellWord, underScript } from "../../src/sandbox/own-terminal.js";
+
+/** Words a shell would split, expand or choke on. */
+const AWKWARD = ["plain", "", "two words", "it's", "'", "''", '"$HOME"', "$(echo no)", "`echo no`", "a\\b", "new\nline", "*", "--", "-c", "; exit 3", "é ✓"];
+
+t.test("the command line script(1) hands /bin/sh gives the command exactly its words", async (t) => {
+  const launch = underScript("/usr/bin/script", ["printf", "%s\\0", ...AWKWARD], { PATH: process.env["PATH"] ?? "" });
+  t.strictSame(launch.args.slice(0, 3), ["-q", "-e", "-c"], "quiet, with the command's status, the command line next");
+  t.equal(launch.args[4], "/dev/null", "no log kept");
+  t.equal(launch.env["SHELL"], "/bin/sh", "script(1) runs the line with /bin/sh");
+  const run = await execa("/bin/sh", ["-c", launch.args[3] ?? ""], { env: launch.env, extendEnv: false, encoding: "buffer" });
+  t.strictSame(Buffer.from(run.stdout).toString().split("\0").slice(0, -1), AWKWARD);
+});
+
+t.test("the command sees the caller's SHELL, or none when the caller had none", async (t) => {
+  for (const [name, env, expected] of [
+    ["set", { PATH: process.env["PATH"] ?? "", SHELL: "/usr/bin/fish" }, "/usr/bin/fish"],
+    ["set, awkward", { PATH: process.env["PATH"] ?? "", SHELL: "/opt/my 'shell'" }, "/opt/my 'shell'"],
+    ["unset", { PATH: process.env["PATH"] ?? "" }, "(unset)"],
+  ] as const) {
+    const launch = underScript("/usr/bin/script", ["sh", "-c", 'echo "${SHELL-(unset)}"'], env);
+    const run = await execa("/bin/sh", ["-c", launch.args[3] ?? ""], { env: launch.env, extendEnv: false });
+    t.equal(run.stdout, expected, name);
+  }
+});
+
+t.test("shellWord quotes every word, and only with single quotes", async (t) => {
+  t.equal(shellWord("a b"), "'a b'");
+  t.equal(shellWord("it's"), "'it'\\''s'");
+  t.equal(shellWord(""), "''");
+});
