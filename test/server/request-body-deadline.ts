@@ -1,7 +1,7 @@
 // Tests for src/server/request-body-deadline.ts: calls Connect serves are answered DEADLINE_EXCEEDED when their request does not come, or end, in time.
 import { connect as connectSocket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import t from "tap";
+import t, { type Test } from "tap";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import grpc from "@grpc/grpc-js";
 import { GetTreeRequestSchema, GetTreeResponseSchema } from "../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
@@ -21,15 +21,19 @@ const FIND_NOTHING_JSON = Buffer.from(JSON.stringify({ blobDigests: [] }));
 /** How long a test lets a call go unanswered before it calls the wait a failure. */
 const PATIENCE_MS = 5000;
 
-t.test("a GetTree whose request never comes, or never ends, is answered DEADLINE_EXCEEDED at its deadline", async (t) => {
+/**
+ * Starts a server and calls `path` twice with a 200 ms deadline, sending first nothing, then
+ * `request` without ever ending the stream: both must be answered DEADLINE_EXCEEDED once the
+ * deadline has passed, and recorded so, once each. Resolves with a session for more calls.
+ */
+async function expectStalledCallsEnded(t: Test, path: string, request: Buffer, headers: Record<string, string>) {
   const records: CallRecord[] = [];
   const served = await startInProcessServer(t, { observe: (record) => records.push(record) });
   const session = rawSession(served.socketPath);
   t.teardown(() => session.destroy());
-  const request = frame(toBinary(GetTreeRequestSchema, create(GetTreeRequestSchema, { rootDigest: digestOf(Buffer.alloc(0)) })));
   for (const [name, payload] of [["nothing sent", Buffer.alloc(0)], ["the request sent, the stream never ended", request]] as const) {
     const started = performance.now();
-    const answer = await rawGrpcCall(session, GET_TREE, payload, { headers: { "grpc-timeout": "200m" }, halfClose: false, deadlineMs: PATIENCE_MS });
+    const answer = await rawGrpcCall(session, path, payload, { headers: { ...headers, "grpc-timeout": "200m" }, halfClose: false, deadlineMs: PATIENCE_MS });
     const elapsed = performance.now() - started;
     t.equal(codeName(answer.code), codeName(DEADLINE_EXCEEDED), `${name}: DEADLINE_EXCEEDED (${answer.malformed ?? answer.details})`);
     t.ok(elapsed >= 190 && elapsed < 3000, `${name}: once the deadline has passed (${Math.round(elapsed)} ms)`);
@@ -37,29 +41,20 @@ t.test("a GetTree whose request never comes, or never ends, is answered DEADLINE
   t.ok(await eventually(async () => records.length === 2, 2000), "both calls ended on the server");
   await sleep(200);
   t.strictSame(records.map((record) => codeName(record.code)), [codeName(DEADLINE_EXCEEDED), codeName(DEADLINE_EXCEEDED)], "recorded as DEADLINE_EXCEEDED, once each");
+  return session;
+}
 
+t.test("a GetTree whose request never comes, or never ends, is answered DEADLINE_EXCEEDED at its deadline", async (t) => {
+  const request = frame(toBinary(GetTreeRequestSchema, create(GetTreeRequestSchema, { rootDigest: digestOf(Buffer.alloc(0)) })));
+  const session = await expectStalledCallsEnded(t, GET_TREE, request, {});
   const whole = await rawGrpcCall(session, GET_TREE, request, { headers: { "grpc-timeout": "10S" } });
   t.equal(codeName(whole.code), codeName(OK), `a request that comes is served as before (${whole.details})`);
   t.equal(fromBinary(GetTreeResponseSchema, whole.messages[0] ?? new Uint8Array()).directories.length, 1, "with its answer");
 });
 
 t.test("a unary gRPC call Connect serves (the JSON codec) whose request never comes, or never ends, is answered DEADLINE_EXCEEDED", async (t) => {
-  const records: CallRecord[] = [];
-  const served = await startInProcessServer(t, { observe: (record) => records.push(record) });
-  const session = rawSession(served.socketPath);
-  t.teardown(() => session.destroy());
-  const headers = { "content-type": "application/grpc+json", "grpc-timeout": "200m" };
-  for (const [name, payload] of [["nothing sent", Buffer.alloc(0)], ["the request sent, the stream never ended", frame(FIND_NOTHING_JSON)]] as const) {
-    const started = performance.now();
-    const answer = await rawGrpcCall(session, FIND_MISSING, payload, { headers, halfClose: false, deadlineMs: PATIENCE_MS });
-    const elapsed = performance.now() - started;
-    t.equal(codeName(answer.code), codeName(DEADLINE_EXCEEDED), `${name}: DEADLINE_EXCEEDED (${answer.malformed ?? answer.details})`);
-    t.ok(elapsed >= 190 && elapsed < 3000, `${name}: once the deadline has passed (${Math.round(elapsed)} ms)`);
-  }
-  t.ok(await eventually(async () => records.length === 2, 2000), "both calls ended on the server");
-  await sleep(200);
-  t.strictSame(records.map((record) => codeName(record.code)), [codeName(DEADLINE_EXCEEDED), codeName(DEADLINE_EXCEEDED)], "recorded as DEADLINE_EXCEEDED, once each");
-
+  const headers = { "content-type": "application/grpc+json" };
+  const session = await expectStalledCallsEnded(t, FIND_MISSING, frame(FIND_NOTHING_JSON), headers);
   const whole = await rawGrpcCall(session, FIND_MISSING, frame(FIND_NOTHING_JSON), { headers: { ...headers, "grpc-timeout": "10S" } });
   t.equal(codeName(whole.code), codeName(OK), `a request that comes is served as before (${whole.malformed ?? whole.details})`);
   t.strictSame(JSON.parse((whole.messages[0] ?? Buffer.from("null")).toString()), {}, "with its answer: nothing missing");
