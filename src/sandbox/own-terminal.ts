@@ -11,8 +11,8 @@ export interface TerminalLaunch {
 }
 
 /**
- * Runs `argv` with `env` in a new session whose controlling terminal is a pseudo-terminal that
- * `script` relays to this process's terminal (put in raw mode meanwhile, so Ctrl-C and Ctrl-Z
+ * How to run `argv` with `env` in a new session whose controlling terminal is a pseudo-terminal
+ * that `script` relays to this process's terminal (put in raw mode meanwhile, so Ctrl-C and Ctrl-Z
  * reach the pseudo-terminal's foreground process group, not this process). What the command
  * types into that terminal with TIOCSTI reaches only the command's own session. `script -e`
  * ends with the command's status (128+N after signal N); `-q` adds no banner and the log goes
