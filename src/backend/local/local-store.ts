@@ -17,7 +17,7 @@ import type { EvictionGuard } from "./blob-eviction.js";
 import { DEFAULT_TOUCH_INTERVAL_MS, touchIfStale } from "./blob-touch.js";
 import { isErrno } from "./errno.js";
 import { RecentUses } from "./recent-uses.js";
-import { partialSize, receiveUpload, type ResumableUploads, type UploadStatus } from "./resumable-uploads.js";
+import { keptUploadBytes, partialSize, receiveUpload, type ResumableUploads, type UploadHooks, type UploadStatus } from "./resumable-uploads.js";
 import { DEFAULT_STALE_AGES, removeStaleTempFiles, type StaleAges } from "./stale-temp-files.js";
 import { StoreQuota } from "./store-quota.js";
 import { prepareStoreDirs } from "./store-dirs.js";
@@ -36,6 +36,8 @@ const READ_CHUNK_BYTES = 1024 * 1024;
 const SMALL_BLOB_BYTES = 64 * 1024;
 /** Blobs looked up at once by findMissingBlobs. */
 const LOOKUP_BATCH = 64;
+/** Under a quota, the share of it that the bytes of broken uploads kept for resuming may take, all together. */
+const KEPT_UPLOADS_SHARE = 0.1;
 
 /** How a store is opened. */
 export interface LocalStoreOptions {
@@ -74,6 +76,8 @@ export class LocalStore implements Backend, ResumableUploads {
   /** Hashes whose files eviction is removing right now: not handed out meanwhile. */
   readonly #evicting = new Set<string>();
   #quota: StoreQuota | undefined;
+  /** The last decision on keeping a broken upload: they are taken one at a time, so that two cannot both take the budget's last room. */
+  #uploadBudgetDecision: Promise<void> = Promise.resolve();
 
   constructor(
     readonly layout: StoreLayout,
@@ -268,9 +272,12 @@ export class LocalStore implements Backend, ResumableUploads {
         own: tempPath(this.layout, digest.hash),
         final: blobPath(this.layout, digest),
       };
-      const noteWritten = (bytes: number) => this.#uploadsRunning.set(files.partial, bytes);
+      const hooks: UploadHooks = {
+        onWritten: (bytes) => this.#uploadsRunning.set(files.partial, bytes),
+        ...(this.#quota !== undefined ? { keepBroken: (bytes, keep) => this.#keepWithinUploadBudget(files.partial, bytes, keep) } : {}),
+      };
       try {
-        await this.#admit(digest, () => receiveUpload(files, digest, writeOffset, chunks, signal, noteWritten));
+        await this.#admit(digest, () => receiveUpload(files, digest, writeOffset, chunks, signal, hooks));
       } finally {
         this.#uploadsRunning.delete(files.partial);
       }
@@ -361,6 +368,22 @@ export class LocalStore implements Backend, ResumableUploads {
     } finally {
       this.#writes.delete(write);
     }
+  }
+
+  /**
+   * Under a quota, keeps a broken upload's `bytes` for resuming (`keep`) only while all the kept
+   * ones (the upload's own earlier partial file, at `partial`, aside: these bytes replace it) fit
+   * in {@link KEPT_UPLOADS_SHARE} of the quota. Otherwise they are dropped, and the client starts
+   * that upload again from what was kept before, if anything.
+   */
+  async #keepWithinUploadBudget(partial: string, bytes: number, keep: () => Promise<void>): Promise<void> {
+    const quota = this.#quota;
+    const decision = this.#uploadBudgetDecision.then(async () => {
+      const budget = quota === undefined ? Number.POSITIVE_INFINITY : Math.floor(quota.quotaBytes * KEPT_UPLOADS_SHARE);
+      if ((await keptUploadBytes(this.layout.tmpDir, partial)) + bytes <= budget) await keep();
+    });
+    this.#uploadBudgetDecision = decision.catch(() => undefined);
+    await decision;
   }
 
   /** Writes a new blob within the quota: reserves room (evicting if needed), runs `store`, accounts for it. */

@@ -1,13 +1,14 @@
 // Resumable ByteStream uploads: the interface a backend offers for them, and the partial file behind one.
 import { createHash, type Hash } from "node:crypto";
-import { mkdir, open, rename, rm, stat, type FileHandle } from "node:fs/promises";
-import { dirname } from "node:path";
+import { mkdir, open, readdir, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Backend, BlobChunks } from "../backend.js";
 import { byteLengthOf, piecesOf } from "../blob-chunk.js";
 import type { BlobDigest } from "../../policy/digest.js";
 import { isErrno } from "./errno.js";
 import { readPrefix } from "./hash-file.js";
+import { classifyTempName } from "./temp-names.js";
 import { checkDigest } from "./verified-writer.js";
 import { writeChunk } from "./write-chunk.js";
 
@@ -37,6 +38,16 @@ export function supportsResumableUploads(backend: Backend): backend is Backend &
   return typeof candidate.queryUpload === "function" && typeof candidate.writeUpload === "function";
 }
 
+/** The bytes held by the partial files in `tmpDir` (see {@link uploadPath}), but the one at `except`. */
+export async function keptUploadBytes(tmpDir: string, except: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(tmpDir)) {
+    const path = join(tmpDir, name);
+    if (classifyTempName(name).kind === "upload" && path !== except) total += await partialSize(path);
+  }
+  return total;
+}
+
 /** Bytes held in the partial file at `path`; 0 when there is none. */
 export async function partialSize(path: string): Promise<number> {
   try {
@@ -57,13 +68,25 @@ export interface UploadFiles {
   readonly final: string;
 }
 
+/** What the store hears from, and decides for, one Write of a resumable upload. */
+export interface UploadHooks {
+  /** Hears the bytes the Write's own file holds each time it grows: what a break would keep. */
+  readonly onWritten?: (bytes: number) => void;
+  /**
+   * On a break, decides whether the `bytes` received so far are kept for resuming: it calls
+   * `keep` (which moves them to the upload's partial file) or not, and the bytes are dropped.
+   * Kept always when absent.
+   */
+  readonly keepBroken?: (bytes: number, keep: () => Promise<void>) => Promise<void>;
+}
+
 /**
  * Receives one Write of a resumable upload: copies the `writeOffset` bytes kept at `files.partial`
  * (when resuming) into the Write's own file, appends `chunks`, checks the whole against `digest`
  * and renames the file into cas/. The blob becomes visible only as a file that this Write alone
  * wrote and verified. A broken stream moves the bytes so far to `files.partial` for a later Write
- * to resume; data proven wrong (too long, or the wrong hash once finished) is discarded.
- * `onWritten` hears the bytes the Write's own file holds each time it grows: what a break would keep.
+ * to resume (when `hooks.keepBroken` agrees; what was kept before stays otherwise); data proven
+ * wrong (too long, or the wrong hash once finished) is discarded.
  */
 export async function receiveUpload(
   files: UploadFiles,
@@ -71,8 +94,10 @@ export async function receiveUpload(
   writeOffset: number,
   chunks: BlobChunks,
   signal: AbortSignal,
-  onWritten: (bytes: number) => void = () => undefined,
+  hooks: UploadHooks = {},
 ): Promise<void> {
+  const onWritten = hooks.onWritten ?? (() => undefined);
+  const keepBroken = hooks.keepBroken ?? ((_bytes: number, keep: () => Promise<void>) => keep());
   const kept = await partialSize(files.partial);
   if (writeOffset !== 0 && writeOffset !== kept) {
     throw new ConnectError(
@@ -116,8 +141,9 @@ export async function receiveUpload(
     outcome = "verified";
   } finally {
     await file.close();
-    if (outcome === "broken" && position > 0) await rename(files.own, files.partial);
-    else if (outcome !== "verified") await rm(files.own, { force: true });
+    if (outcome === "broken" && position > 0) await keepBroken(position, () => rename(files.own, files.partial));
+    // Gone already when kept.
+    if (outcome !== "verified") await rm(files.own, { force: true });
     if (outcome === "wrong") await rm(files.partial, { force: true });
   }
   try {

@@ -138,3 +138,29 @@ t.test("uploads count against the quota", async (t) => {
   t.equal(await codeOf(store.writeUpload(NAME, DIGEST, 0, [DATA], signal)), Code.ResourceExhausted);
   t.equal(store.quota?.usedBytes, 0);
 });
+
+t.test("under a quota, broken uploads are kept only while all kept fit in a tenth of it", async (t) => {
+  const store = await openLocalStore(join(t.testdir(), "s"), { quotaBytes: 30_000 });
+  const blob = (seed: number) => Buffer.from(Array.from({ length: 20_000 }, (_, i) => (i * seed + 1) & 0xff));
+  const [a, b] = [blob(3), blob(5)];
+  const [digestA, digestB] = [digestOf(a), digestOf(b)];
+  const [nameA, nameB] = [`uploads/a/blobs/${digestA.hash}/20000`, `uploads/b/blobs/${digestB.hash}/20000`];
+  const kept = async () => (await readdir(store.layout.tmpDir)).sort();
+
+  await codeOf(store.writeUpload(nameA, digestA, 0, breaksAfter(a.subarray(0, 2000)), signal));
+  t.equal((await store.queryUpload(nameA, digestA)).committedSize, 2000, "2,000 bytes fit in the 3,000 allowed: kept");
+  await codeOf(store.writeUpload(nameB, digestB, 0, breaksAfter(b.subarray(0, 1500)), signal));
+  t.equal((await store.queryUpload(nameB, digestB)).committedSize, 0, "1,500 more would not: dropped, the upload starts again at 0");
+  t.strictSame(await kept(), [basename(uploadPath(store.layout, nameA))], "only the first upload's bytes are in tmp/");
+
+  await codeOf(store.writeUpload(nameA, digestA, 2000, breaksAfter(a.subarray(2000, 2800)), signal));
+  t.equal((await store.queryUpload(nameA, digestA)).committedSize, 2800, "an upload's new bytes replace its own kept ones: 2,800 fit");
+  await codeOf(store.writeUpload(nameA, digestA, 2800, breaksAfter(a.subarray(2800, 3300)), signal));
+  t.equal((await store.queryUpload(nameA, digestA)).committedSize, 2800, "3,300 would not: what was kept before stays, to resume from");
+  await codeOf(store.writeUpload(nameB, digestB, 0, breaksAfter(b.subarray(0, 200)), signal));
+  t.equal((await store.queryUpload(nameB, digestB)).committedSize, 200, "200 beside 2,800 fit");
+
+  t.strictSame(await store.writeUpload(nameA, digestA, 2800, [a.subarray(2800)], signal), { committedSize: 20_000, complete: true }, "resumed, it completes");
+  t.ok((await readFile(blobPath(store.layout, digestA))).equals(a), "whole");
+  t.strictSame(await kept(), [basename(uploadPath(store.layout, nameB))], "and its kept bytes are gone, no temp file left");
+});
