@@ -6,5 +6,5 @@ export const loadFilteringServer = () => import("./run/filtering-server.js");
 /** The full command-line parser (clipanion) and every command besides a plain run. */
 export const loadClipanionCli = () => import("./cli/clipanion-cli.js");
 
-/** Finding script(1) for --interactive: node:tty, which it needs, would cost every plain run 2 ms to load. */
-export const loadScriptFinder = () => import("./sandbox/find-script.js");
+/** Finding what --interactive runs: node:tty, which it needs, would cost every plain run 2 ms to load. */
+export const loadTerminalToolsFinder = () => import("./sandbox/find-terminal-tools.js");

@@ -4,6 +4,7 @@ import { sandboxWorkingDir } from "../sandbox/bwrap-args.js";
 import { checkMountPoints } from "../sandbox/check-mount-points.js";
 import { signalStatus } from "../sandbox/child-exit.js";
 import { findBwrap } from "../sandbox/find-bwrap.js";
+import type { TerminalTools } from "../sandbox/find-terminal-tools.js";
 import { launchDirect } from "../sandbox/launch-direct.js";
 import { launchSandbox } from "../sandbox/launch-sandbox.js";
 import { OWNED_ENV_VARS, reccEnvironment } from "../sandbox/recc-environment.js";
@@ -41,7 +42,7 @@ const START_SERVER_AFTER_MS = 50;
 export async function runSandboxed(options: RunOptions): Promise<number> {
   const [program] = options.command;
   const bwrap = options.sandbox === "bwrap" ? findBwrap() : undefined;
-  const script = options.interactive ? await findScriptOnDemand() : undefined;
+  const terminal = options.interactive ? await findTerminalToolsOnDemand() : undefined;
   const workingDir = options.sandbox === "none" ? options.cwd : sandboxWorkingDir({ ...options.shape, cwd: options.cwd });
   if (options.sandbox === "bwrap") checkMountPoints({ ...options.shape, cwd: options.cwd });
   const view = options.sandbox === "none" ? HOST_VIEW : sandboxView({ ...options.shape, cwd: options.cwd });
@@ -49,7 +50,7 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
 
   const signals = guardSignals();
   try {
-    const status = await runWithSocket(options, signals, bwrap, script);
+    const status = await runWithSocket(options, signals, bwrap, terminal);
     return signals.held !== undefined ? signalStatus(signals.held) : status;
   } catch (error) {
     if (signals.held === undefined) throw error;
@@ -62,7 +63,7 @@ export async function runSandboxed(options: RunOptions): Promise<number> {
 }
 
 /** Creates the private directory and the server, runs the command unless a signal came first, and removes both. */
-async function runWithSocket(options: RunOptions, signals: SignalGuard, bwrap: string | undefined, script: string | undefined): Promise<number> {
+async function runWithSocket(options: RunOptions, signals: SignalGuard, bwrap: string | undefined, terminal: TerminalTools | undefined): Promise<number> {
   const [program, ...args] = options.command;
   const dir = createPrivateDir(SOCKET_NAME, options.env);
   try {
@@ -71,7 +72,7 @@ async function runWithSocket(options: RunOptions, signals: SignalGuard, bwrap: s
     try {
       if (signals.held !== undefined) return signalStatus(signals.held);
       if (options.sandbox === "none" || bwrap === undefined) {
-        return await launchDirect(options.command, options.cwd, commandEnvironment(options, socketPath), signals.source, script);
+        return await launchDirect(options.command, options.cwd, commandEnvironment(options, socketPath), signals.source, terminal);
       }
       return await launchSandbox({
         spec: {
@@ -85,7 +86,7 @@ async function runWithSocket(options: RunOptions, signals: SignalGuard, bwrap: s
         statusPath: join(dir, STATUS_NAME),
         signals: signals.source,
         bwrap,
-        ...(script !== undefined ? { script } : {}),
+        ...(terminal !== undefined ? { terminal } : {}),
       });
     } finally {
       await server.close();
@@ -127,10 +128,10 @@ async function startSocketServer(options: RunOptions, socketPath: string, interr
   );
 }
 
-/** script(1)'s path (see find-script.ts), from the part of the program bundled apart from the run path. */
-async function findScriptOnDemand(): Promise<string> {
-  const { loadScriptFinder } = await import("../on-demand.js");
-  return (await loadScriptFinder()).findScript();
+/** What --interactive runs (see find-terminal-tools.ts), from the part of the program bundled apart from the run path. */
+async function findTerminalToolsOnDemand(): Promise<TerminalTools> {
+  const { loadTerminalToolsFinder } = await import("../on-demand.js");
+  return (await loadTerminalToolsFinder()).findTerminalTools();
 }
 
 /** The server's module, from the part of the program bundled apart from the run path. */

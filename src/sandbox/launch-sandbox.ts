@@ -8,6 +8,7 @@ import { exitStatusOf, waitForChild, type SignalSource } from "./child-exit.js";
 import { childPids } from "./child-pids.js";
 import { diagnoseBwrap } from "./diagnose-bwrap.js";
 import { BWRAP_MISSING } from "./find-bwrap.js";
+import type { TerminalTools } from "./find-terminal-tools.js";
 import { underScript } from "./own-terminal.js";
 import { parentOf, processGroupOf, signalGroup, signalProcess } from "./process-group.js";
 
@@ -22,8 +23,8 @@ export interface LaunchOptions {
   readonly statusPath: string;
   /** The signals to pass on to the command while it runs. */
   readonly signals: SignalSource;
-  /** With --interactive, script(1)'s path: the sandbox runs under it, in a pseudo-terminal of its own. */
-  readonly script?: string;
+  /** With --interactive, script(1) and setpriv(1): the sandbox runs under script, in a pseudo-terminal of its own. */
+  readonly terminal?: TerminalTools;
 }
 
 const STATUS_FD = 3;
@@ -35,9 +36,9 @@ const STATUS_FD = 3;
  */
 export async function launchSandbox(options: LaunchOptions): Promise<number> {
   const { bwrap } = options;
-  const ownTerminal = options.script !== undefined;
+  const ownTerminal = options.terminal !== undefined;
   const args = buildBwrapArgs({ ...options.spec, statusFd: STATUS_FD, ownTerminal });
-  const launch = options.script !== undefined ? underScript(options.script, [bwrap, ...args], options.env) : { file: bwrap, args, env: options.env };
+  const launch = options.terminal !== undefined ? underScript(options.terminal, [bwrap, ...args], options.env) : { file: bwrap, args, env: options.env };
   const statusFd = openSync(options.statusPath, "wx", 0o600);
   try {
     let child: ChildProcess;

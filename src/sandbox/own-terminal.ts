@@ -1,4 +1,5 @@
 // --interactive: the command gets a pseudo-terminal of its own, made and relayed to the user's terminal by script(1).
+import type { TerminalTools } from "./find-terminal-tools.js";
 
 /** The shell script(1) runs the command line with: its quoting is the one {@link shellWord} writes. */
 const SCRIPT_SHELL = "/bin/sh";
@@ -17,13 +18,19 @@ export interface TerminalLaunch {
  * types into that terminal with TIOCSTI reaches only the command's own session. `script -e`
  * ends with the command's status (128+N after signal N); `-q` adds no banner and the log goes
  * to /dev/null. script(1) runs the command line with $SHELL, so SHELL is set to /bin/sh for it
- * and restored to `env`'s before the command runs.
+ * and restored to `env`'s before the command runs. script is started through `setpriv
+ * --pdeathsig TERM`: should this process die (even by SIGKILL), script gets SIGTERM, ends the
+ * command's session and gives the terminal back as it was.
  */
-export function underScript(script: string, argv: readonly string[], env: NodeJS.ProcessEnv): TerminalLaunch {
+export function underScript(tools: TerminalTools, argv: readonly string[], env: NodeJS.ProcessEnv): TerminalLaunch {
   const shell = env["SHELL"];
   const restoreShell = shell === undefined ? "unset SHELL" : `SHELL=${shellWord(shell)}; export SHELL`;
   const line = `${restoreShell}; exec ${argv.map(shellWord).join(" ")}`;
-  return { file: script, args: ["-q", "-e", "-c", line, "/dev/null"], env: { ...env, SHELL: SCRIPT_SHELL } };
+  return {
+    file: tools.setpriv,
+    args: ["--pdeathsig", "TERM", "--", tools.script, "-q", "-e", "-c", line, "/dev/null"],
+    env: { ...env, SHELL: SCRIPT_SHELL },
+  };
 }
 
 /** `word` as one word of a POSIX shell command line: in single quotes, a single quote written '\''. */

@@ -187,3 +187,20 @@ for (const mode of ["bwrap", "none"]) {
     t.ok(await waitFor(async () => (await execa("pgrep", ["-fx", tag], { reject: false })).exitCode === 1, 5000), "the background process it left is gone");
   });
 }
+
+for (const mode of ["bwrap", "none"]) {
+  t.test(`--interactive --sandbox ${mode}: the tool killed with SIGKILL takes the command with it, and the terminal comes back`, async (t) => {
+    const term = await terminal(t);
+    const tag = `sleep 300.${process.pid}${mode === "bwrap" ? 3 : 4}`;
+    await term.run(`--interactive --sandbox ${mode} -- sh -c 'echo ready; ${tag}'`);
+    t.ok(await term.shows(/^ready$/m), "the command runs");
+    const tool = (await execa("pgrep", ["-f", `${BIN} --interactive --sandbox ${mode}`], { reject: false })).stdout.split("\n")[0] ?? "";
+    t.match(tool, /^[0-9]+$/, "the tool is found");
+    process.kill(Number(tool), "SIGKILL");
+    t.equal(await term.toolExit(), "tool-exit=137", "the user's shell sees the tool killed");
+    t.ok(await waitFor(async () => (await execa("pgrep", ["-fx", tag], { reject: false })).exitCode === 1, 5000), "the command is gone too");
+    await sleep(500);
+    await term.type("echo cooked-$((40+2))", "Enter");
+    t.ok(await term.shows(/^cooked-42$/m), "the user's shell reads and echoes lines as before");
+  });
+}

@@ -6,12 +6,21 @@ import { shellWord, underScript } from "../../src/sandbox/own-terminal.js";
 /** Words a shell would split, expand or choke on. */
 const AWKWARD = ["plain", "", "two words", "it's", "'", "''", '"$HOME"', "$(echo no)", "`echo no`", "a\\b", "new\nline", "*", "--", "-c", "; exit 3", "é ✓"];
 
+const TOOLS = { script: "/usr/bin/script", setpriv: "/usr/bin/setpriv" };
+/** Where the command line sits among script's arguments. */
+const LINE = 7;
+
+t.test("script(1) runs under setpriv(1), which ends it with SIGTERM when this process dies", async (t) => {
+  const launch = underScript(TOOLS, ["true"], {});
+  t.equal(launch.file, "/usr/bin/setpriv");
+  t.strictSame(launch.args.slice(0, LINE), ["--pdeathsig", "TERM", "--", "/usr/bin/script", "-q", "-e", "-c"], "quiet, with the command's status, the command line next");
+  t.strictSame(launch.args.slice(LINE + 1), ["/dev/null"], "no log kept");
+});
+
 t.test("the command line script(1) hands /bin/sh gives the command exactly its words", async (t) => {
-  const launch = underScript("/usr/bin/script", ["printf", "%s\\0", ...AWKWARD], { PATH: process.env["PATH"] ?? "" });
-  t.strictSame(launch.args.slice(0, 3), ["-q", "-e", "-c"], "quiet, with the command's status, the command line next");
-  t.equal(launch.args[4], "/dev/null", "no log kept");
+  const launch = underScript(TOOLS, ["printf", "%s\\0", ...AWKWARD], { PATH: process.env["PATH"] ?? "" });
   t.equal(launch.env["SHELL"], "/bin/sh", "script(1) runs the line with /bin/sh");
-  const run = await execa("/bin/sh", ["-c", launch.args[3] ?? ""], { env: launch.env, extendEnv: false, encoding: "buffer" });
+  const run = await execa("/bin/sh", ["-c", launch.args[LINE] ?? ""], { env: launch.env, extendEnv: false, encoding: "buffer" });
   t.strictSame(Buffer.from(run.stdout).toString().split("\0").slice(0, -1), AWKWARD);
 });
 
@@ -21,8 +30,8 @@ t.test("the command sees the caller's SHELL, or none when the caller had none", 
     ["set, awkward", { PATH: process.env["PATH"] ?? "", SHELL: "/opt/my 'shell'" }, "/opt/my 'shell'"],
     ["unset", { PATH: process.env["PATH"] ?? "" }, "(unset)"],
   ] as const) {
-    const launch = underScript("/usr/bin/script", ["sh", "-c", 'echo "${SHELL-(unset)}"'], env);
-    const run = await execa("/bin/sh", ["-c", launch.args[3] ?? ""], { env: launch.env, extendEnv: false });
+    const launch = underScript(TOOLS, ["sh", "-c", 'echo "${SHELL-(unset)}"'], env);
+    const run = await execa("/bin/sh", ["-c", launch.args[LINE] ?? ""], { env: launch.env, extendEnv: false });
     t.equal(run.stdout, expected, name);
   }
 });
