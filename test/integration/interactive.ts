@@ -95,6 +95,13 @@ for (const mode of ["bwrap", "none"]) {
   });
 }
 
+/** The pid of the tool run with `args` first (in a {@link terminal}); a failed check when there is none. */
+async function toolPid(t: Test, args: string): Promise<number> {
+  const found = (await execa("pgrep", ["-f", `${BIN} ${args}`], { reject: false })).stdout.split("\n")[0] ?? "";
+  t.match(found, /^[0-9]+$/, "the tool is found");
+  return Number(found);
+}
+
 /**
  * Run in the sandbox: can it open /dev/tty, and can it push "echo pwned-$((6*7))" and a newline
  * into the terminal's input with TIOCSTI (0x5412), to be run by the user's shell once the tool
@@ -179,9 +186,8 @@ for (const mode of ["bwrap", "none"]) {
     const tag = `sleep 300.${process.pid}${mode === "bwrap" ? 1 : 2}`;
     await term.run(`--interactive --sandbox ${mode} -- sh -c 'trap "echo got-term; exit 7" TERM; ${tag} & echo ready; wait'`);
     t.ok(await term.shows(/^ready$/m), "the command runs");
-    const tool = (await execa("pgrep", ["-f", `${BIN} --interactive --sandbox ${mode}`], { reject: false })).stdout.split("\n")[0] ?? "";
-    t.match(tool, /^[0-9]+$/, "the tool is found");
-    process.kill(Number(tool), "SIGTERM");
+    const tool = await toolPid(t, `--interactive --sandbox ${mode}`);
+    process.kill(tool, "SIGTERM");
     t.equal(await term.toolExit(), "tool-exit=7", "the command's trap ran, and its status is the tool's");
     t.equal((await term.screen()).match(/^got-term$/gm)?.length, 1, "once");
     t.ok(await waitFor(async () => (await execa("pgrep", ["-fx", tag], { reject: false })).exitCode === 1, 5000), "the background process it left is gone");
@@ -194,9 +200,8 @@ for (const mode of ["bwrap", "none"]) {
     const tag = `sleep 300.${process.pid}${mode === "bwrap" ? 3 : 4}`;
     await term.run(`--interactive --sandbox ${mode} -- sh -c 'echo ready; ${tag}'`);
     t.ok(await term.shows(/^ready$/m), "the command runs");
-    const tool = (await execa("pgrep", ["-f", `${BIN} --interactive --sandbox ${mode}`], { reject: false })).stdout.split("\n")[0] ?? "";
-    t.match(tool, /^[0-9]+$/, "the tool is found");
-    process.kill(Number(tool), "SIGKILL");
+    const tool = await toolPid(t, `--interactive --sandbox ${mode}`);
+    process.kill(tool, "SIGKILL");
     t.equal(await term.toolExit(), "tool-exit=137", "the user's shell sees the tool killed");
     t.ok(await waitFor(async () => (await execa("pgrep", ["-fx", tag], { reject: false })).exitCode === 1, 5000), "the command is gone too");
     await sleep(500);
