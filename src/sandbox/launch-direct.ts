@@ -7,8 +7,8 @@ import type { TerminalTools } from "./find-terminal-tools.js";
 import { underScript } from "./own-terminal.js";
 import { endProcessGroup, signalGroup } from "./process-group.js";
 
-/** When the command under script(1) is looked up, so that what it leaves behind can be ended with it. */
-const LEADER_LOOKUP_MS = 100;
+/** How often the command under script(1) is looked for until found, so that what it leaves behind can be ended with it. */
+const LEADER_LOOKUP_MS = 50;
 
 /**
  * Runs `command` in `cwd` with `env` and resolves with its exit status (128+N after signal N).
@@ -38,7 +38,9 @@ async function launchInOwnTerminal(terminal: TerminalTools, command: readonly st
   // The command leads the pseudo-terminal's session and its first process group: script's child.
   let leader: number | undefined;
   const findLeader = (): number | undefined => (leader ??= child.pid !== undefined ? childPids(child.pid)[0] : undefined);
-  const lookup = setTimeout(findLeader, LEADER_LOOKUP_MS);
+  const lookup = setInterval(() => {
+    if (findLeader() !== undefined) clearInterval(lookup);
+  }, LEADER_LOOKUP_MS);
   try {
     const end = await waitForChild(child, (signal) => {
       const pgid = findLeader();
@@ -49,6 +51,6 @@ async function launchInOwnTerminal(terminal: TerminalTools, command: readonly st
     if (leader !== undefined) await endProcessGroup(leader);
     return exitStatusOf(end);
   } finally {
-    clearTimeout(lookup);
+    clearInterval(lookup);
   }
 }
