@@ -1,6 +1,5 @@
 // Finds the bwrap executable on this tool's own PATH, never on the PATH given to the command.
-import { ExitStatus, isToolError, ToolError } from "../run/tool-error.js";
-import { resolveCommand } from "./resolve-command.js";
+import { findHostProgram } from "./find-host-program.js";
 
 /** What the user is told when there is no bwrap to run, and how to get it. */
 export const BWRAP_MISSING = "bwrap not found: install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)";
@@ -12,12 +11,5 @@ export const BWRAP_MISSING = "bwrap not found: install bubblewrap (Debian/Ubuntu
  * the fix when there is no bwrap to run.
  */
 export function findBwrap(path: string = process.env["PATH"] ?? "", cwd: string = process.cwd()): string {
-  try {
-    return resolveCommand("bwrap", path, cwd);
-  } catch (error) {
-    if (isToolError(error) && error.exitStatus === ExitStatus.notFound) {
-      throw new ToolError(BWRAP_MISSING, ExitStatus.toolFailure, { cause: error });
-    }
-    throw new ToolError(`cannot run ${(error as Error).message}`, ExitStatus.toolFailure, { cause: error });
-  }
+  return findHostProgram("bwrap", BWRAP_MISSING, path, cwd);
 }

@@ -1,7 +1,7 @@
 // Finds what --interactive runs the command under (script(1), and setpriv(1) to tie it to this process), once standard input is known to be a terminal.
 import { isatty } from "node:tty";
-import { ExitStatus, isToolError, ToolError } from "../run/tool-error.js";
-import { resolveCommand } from "./resolve-command.js";
+import { ToolError } from "../run/tool-error.js";
+import { findHostProgram } from "./find-host-program.js";
 
 /** What the user is told when there is no script(1) to run, and how to get it. */
 export const SCRIPT_MISSING = "--interactive needs script(1), not found: install util-linux's (Debian/Ubuntu: apt-get install bsdutils)";
@@ -23,14 +23,5 @@ export interface TerminalTools {
  */
 export function findTerminalTools(path: string = process.env["PATH"] ?? "", cwd: string = process.cwd(), onTerminal: boolean = isatty(0)): TerminalTools {
   if (!onTerminal) throw new ToolError("--interactive needs a terminal on standard input");
-  return { script: find("script", SCRIPT_MISSING, path, cwd), setpriv: find("setpriv", SETPRIV_MISSING, path, cwd) };
-}
-
-function find(program: string, missing: string, path: string, cwd: string): string {
-  try {
-    return resolveCommand(program, path, cwd);
-  } catch (error) {
-    if (isToolError(error) && error.exitStatus === ExitStatus.notFound) throw new ToolError(missing, ExitStatus.toolFailure, { cause: error });
-    throw new ToolError(`cannot run ${(error as Error).message}`, ExitStatus.toolFailure, { cause: error });
-  }
+  return { script: findHostProgram("script", SCRIPT_MISSING, path, cwd), setpriv: findHostProgram("setpriv", SETPRIV_MISSING, path, cwd) };
 }
