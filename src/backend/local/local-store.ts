@@ -272,9 +272,10 @@ export class LocalStore implements Backend, ResumableUploads {
         own: tempPath(this.layout, digest.hash),
         final: blobPath(this.layout, digest),
       };
+      const quota = this.#quota;
       const hooks: UploadHooks = {
         onWritten: (bytes) => this.#uploadsRunning.set(files.partial, bytes),
-        ...(this.#quota !== undefined ? { keepBroken: (bytes, keep) => this.#keepWithinUploadBudget(files.partial, bytes, keep) } : {}),
+        ...(quota !== undefined ? { keepBroken: (bytes, keep) => this.#keepWithinUploadBudget(quota, files.partial, bytes, keep) } : {}),
       };
       try {
         await this.#admit(digest, () => receiveUpload(files, digest, writeOffset, chunks, signal, hooks));
@@ -371,15 +372,14 @@ export class LocalStore implements Backend, ResumableUploads {
   }
 
   /**
-   * Under a quota, keeps a broken upload's `bytes` for resuming (`keep`) only while all the kept
-   * ones (the upload's own earlier partial file, at `partial`, aside: these bytes replace it) fit
-   * in {@link KEPT_UPLOADS_SHARE} of the quota. Otherwise they are dropped, and the client starts
-   * that upload again from what was kept before, if anything.
+   * Keeps a broken upload's `bytes` for resuming (`keep`) only while all the kept ones (the
+   * upload's own earlier partial file, at `partial`, aside: these bytes replace it) fit in
+   * {@link KEPT_UPLOADS_SHARE} of `quota`. Otherwise they are dropped, and the client starts that
+   * upload again from what was kept before, if anything.
    */
-  async #keepWithinUploadBudget(partial: string, bytes: number, keep: () => Promise<void>): Promise<void> {
-    const quota = this.#quota;
+  async #keepWithinUploadBudget(quota: StoreQuota, partial: string, bytes: number, keep: () => Promise<void>): Promise<void> {
+    const budget = Math.floor(quota.quotaBytes * KEPT_UPLOADS_SHARE);
     const decision = this.#uploadBudgetDecision.then(async () => {
-      const budget = quota === undefined ? Number.POSITIVE_INFINITY : Math.floor(quota.quotaBytes * KEPT_UPLOADS_SHARE);
       if ((await keptUploadBytes(this.layout.tmpDir, partial)) + bytes <= budget) await keep();
     });
     this.#uploadBudgetDecision = decision.catch(() => undefined);
