@@ -102,6 +102,11 @@ async function toolPid(t: Test, args: string): Promise<number> {
   return Number(found);
 }
 
+/** Whether, within 5 s, no process runs whose whole command line is `commandLine`. */
+function noProcessRuns(commandLine: string): Promise<boolean> {
+  return waitFor(async () => (await execa("pgrep", ["-fx", commandLine], { reject: false })).exitCode === 1, 5000);
+}
+
 /**
  * Run in the sandbox: can it open /dev/tty, and can it push "echo pwned-$((6*7))" and a newline
  * into the terminal's input with TIOCSTI (0x5412), to be run by the user's shell once the tool
@@ -190,7 +195,7 @@ for (const mode of ["bwrap", "none"]) {
     process.kill(tool, "SIGTERM");
     t.equal(await term.toolExit(), "tool-exit=7", "the command's trap ran, and its status is the tool's");
     t.equal((await term.screen()).match(/^got-term$/gm)?.length, 1, "once");
-    t.ok(await waitFor(async () => (await execa("pgrep", ["-fx", tag], { reject: false })).exitCode === 1, 5000), "the background process it left is gone");
+    t.ok(await noProcessRuns(tag), "the background process it left is gone");
   });
 }
 
@@ -203,7 +208,7 @@ for (const mode of ["bwrap", "none"]) {
     const tool = await toolPid(t, `--interactive --sandbox ${mode}`);
     process.kill(tool, "SIGKILL");
     t.equal(await term.toolExit(), "tool-exit=137", "the user's shell sees the tool killed");
-    t.ok(await waitFor(async () => (await execa("pgrep", ["-fx", tag], { reject: false })).exitCode === 1, 5000), "the command is gone too");
+    t.ok(await noProcessRuns(tag), "the command is gone too");
     await sleep(500);
     await term.type("echo cooked-$((40+2))", "Enter");
     t.ok(await term.shows(/^cooked-42$/m), "the user's shell reads and echoes lines as before");
