@@ -16,6 +16,19 @@ async function waitFor(predicate: () => Promise<boolean>, timeoutMs: number): Pr
 }
 
 /**
+ * This file's own tmux server (`tmux -S`, its socket in a private directory), kept running for the
+ * whole file by a session that only waits: a server whose last session ends exits, and a test
+ * starting its terminal meanwhile met "server exited unexpectedly". Stopped and removed at the end.
+ */
+const tmuxDir = mkdtempSync("/tmp/bcr-tmux-");
+const tmux = (args: readonly string[], options: { reject?: boolean } = {}) => execa("tmux", ["-S", join(tmuxDir, "server"), ...args], options);
+await tmux(["new-session", "-d", "-s", "keeper", "sleep 86400"]);
+t.teardown(async () => {
+  await tmux(["kill-server"], { reject: false });
+  rmSync(tmuxDir, { recursive: true, force: true });
+});
+
+/**
  * A tmux terminal running an interactive bash (with job control, as a user's shell has), ready
  * to type into. `run(args)` types `bst-cas-run args; echo tool-exit=$?` and `toolExit()` waits
  * for that line's status.
@@ -25,14 +38,14 @@ async function terminal(t: Test, files: Record<string, string> = {}) {
   const runtime = mkdtempSync("/tmp/bcr-test-");
   const session = `bcr-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   t.teardown(async () => {
-    await execa("tmux", ["kill-session", "-t", session], { reject: false });
+    await tmux(["kill-session", "-t", session], { reject: false });
     rmSync(runtime, { recursive: true, force: true });
   });
   const statusFile = join(dir, "status");
   const shell = `env -u NODE_OPTIONS XDG_RUNTIME_DIR=${runtime} BST_CAS_RUN_CACHE_DIR=${join(dir, "cache")} PS1='outer$ ' bash --norc --noprofile -i`;
-  await execa("tmux", ["new-session", "-d", "-s", session, "-x", "200", "-y", "40", "-c", dir, shell]);
-  const type = async (...keys: string[]) => void (await execa("tmux", ["send-keys", "-t", session, ...keys]));
-  const screen = async () => (await execa("tmux", ["capture-pane", "-p", "-J", "-t", session], { reject: false })).stdout;
+  await tmux(["new-session", "-d", "-s", session, "-x", "200", "-y", "40", "-c", dir, shell]);
+  const type = async (...keys: string[]) => void (await tmux(["send-keys", "-t", session, ...keys]));
+  const screen = async () => (await tmux(["capture-pane", "-p", "-J", "-t", session], { reject: false })).stdout;
   const shows = async (pattern: RegExp) => waitFor(async () => pattern.test(await screen()), 10_000);
   t.ok(await shows(/^outer\$ ?$/m), "the user's shell is ready");
   return {
