@@ -20,11 +20,21 @@ if [ -f "$root/.complete" ]; then
   exit 0
 fi
 
+# Test files run in parallel and each asks for the root: one builds it, the others wait for it.
+# Without the lock each built its own and replaced the root that tests had started to use.
+command -v flock >/dev/null || { echo "build-root: flock is not installed (apt-get install util-linux)" >&2; exit 1; }
+mkdir -p "$cache"
+exec 9>"$cache/sid-$key.lock"
+flock 9
+if [ -f "$root/.complete" ]; then
+  echo "$root"
+  exit 0
+fi
+
 for tool in debootstrap chroot; do
   command -v "$tool" >/dev/null || { echo "build-root: $tool is not installed (apt-get install debootstrap)" >&2; exit 1; }
 done
 
-mkdir -p "$cache"
 work="$root.partial.$$"
 trap 'rm -rf "$work"' EXIT
 log="$cache/build-$key.log"
