@@ -3,12 +3,11 @@ import { chmod } from "node:fs/promises";
 import { createServer as createHttp1Server } from "node:http";
 import type { Socket } from "node:net";
 import { createSecureServer, createServer, type Http2SecureServer, type Http2Server, type Http2ServerResponse, type Http2Session } from "node:http2";
-import type { ConnectError } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { dropUnholdableTimeouts } from "./call-deadline.js";
-import { CallMeter } from "./observe/call-meter.js";
 import type { CallObserver } from "./observe/call-record.js";
 import { createObservingInterceptor } from "./observe/observing-interceptor.js";
+import { createUnseenCallWatch } from "./observe/unseen-calls.js";
 import { createLeanGrpc } from "./lean-grpc.js";
 import { createReapiRouter, type UnaryRoute } from "./unary-routes.js";
 import { goAwayAfterResets } from "./reset-budget.js";
@@ -73,10 +72,17 @@ export interface ReapiServer {
 /** Starts the server and resolves once it listens. */
 export async function startReapiServer(options: ReapiServerOptions): Promise<ReapiServer> {
   const unary = new Map<string, UnaryRoute>();
+  // Every path Connect routes to a service (the rest go to the refusal handler, which records its own).
+  const served = new Set<string>();
+  const unseenCalls = options.observe !== undefined ? createUnseenCallWatch(options.observe) : undefined;
   const connectHandler = connectNodeAdapter({
-    routes: (router) => registerAllowedMethods(createReapiRouter(router, unary), options),
+    routes: (router) => {
+      registerAllowedMethods(createReapiRouter(router, unary), options);
+      for (const handler of router.handlers) served.add(handler.requestPath);
+    },
     fallback: createRefusalHandler(options.flags, observeRefusal(options.observe)),
     interceptors: options.observe !== undefined ? [createObservingInterceptor(options.observe)] : [],
+    ...(unseenCalls !== undefined ? { contextValues: unseenCalls.contextValues } : {}),
     // Clients offer gzip; compressing blob data costs more than it saves on a local socket.
     acceptCompression: [],
     readMaxBytes: READ_MAX_BYTES,
@@ -99,10 +105,10 @@ export async function startReapiServer(options: ReapiServerOptions): Promise<Rea
     }
     // Connect sets its deadline timer from the header as it is: one past a timer's range would fire at once.
     dropUnholdableTimeouts(request.headers);
-    // Connect's interceptors see a unary call only once its request is in: one that never came is metered here.
-    const path = request.url ?? "";
-    const observe = options.observe;
-    limitBodyToDeadline(request, observe !== undefined && unary.has(path) ? meterUnread(path, observe) : undefined);
+    // Connect answers some calls before its interceptors see them (an unreadable request, a deadline passed while reading it).
+    const path = (request.url ?? "").split("?")[0] ?? "";
+    if (unseenCalls !== undefined && served.has(path)) unseenCalls.watch(request, response, path);
+    limitBodyToDeadline(request);
     connectHandler(request, response);
   };
   const handler = options.requiredToken !== undefined ? requireBearerToken(options.requiredToken, dispatch) : dispatch;
@@ -173,10 +179,4 @@ function observeRefusal(observe: CallObserver | undefined): RefusalListener | un
   if (observe === undefined) return undefined;
   return (path, code) =>
     observe({ method: path.replace(/^\//, ""), subject: "-", code, refused: true, bytesIn: 0, bytesOut: 0, milliseconds: 0 });
-}
-
-/** Reports a unary call at `path` whose request the deadline cut short, timed from now. */
-function meterUnread(path: string, observe: CallObserver): (error: ConnectError) => void {
-  const started = performance.now();
-  return (error) => new CallMeter(path.slice(1), observe, started).finish(error);
 }

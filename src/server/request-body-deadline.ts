@@ -12,18 +12,15 @@ import { CONNECT_TIMEOUT_HEADER, connectTimeoutMs, deadlineTimerMs, GRPC_TIMEOUT
  * one, before its handler or any interceptor sees the call, and does not watch its deadline
  * meanwhile: a call whose body stalled was answered only when its client gave up. Connect reads
  * the body by async iteration, so that is what is bounded here; the error it gets is answered as
- * the call's status. A body that ends in time is not touched. `onExpired` is told when the
- * deadline ended a read.
+ * the call's status. A body that ends in time is not touched.
  */
-export function limitBodyToDeadline(request: IncomingMessage | Http2ServerRequest, onExpired?: (error: ConnectError) => void): void {
+export function limitBodyToDeadline(request: IncomingMessage | Http2ServerRequest): void {
   const timeoutMs = isGrpc(request) ? grpcTimeoutMs(request.headers[GRPC_TIMEOUT_HEADER]) : connectTimeoutMs(request.headers[CONNECT_TIMEOUT_HEADER]);
   const timerMs = timeoutMs === undefined ? undefined : deadlineTimerMs(timeoutMs);
   if (timerMs === undefined) return;
   const deadline = new AbortController();
   const timer = setTimeout(() => {
-    const error = new ConnectError("the deadline passed before the request arrived", Code.DeadlineExceeded);
-    deadline.abort(error);
-    onExpired?.(error);
+    deadline.abort(new ConnectError("the deadline passed before the request arrived", Code.DeadlineExceeded));
   }, timerMs);
   timer.unref();
   request.once("end", () => clearTimeout(timer));

@@ -5,18 +5,18 @@ import { isCallStatus } from "../status-of.js";
 import type { CallObserver } from "./call-record.js";
 import { instanceNameOf, payloadBytes, subjectOf } from "./message-facts.js";
 
-/** Meters one call of `method` (`package.Service/Method`) for `observe`, from `started` (`performance.now()`; now by default). */
+/** Meters one call of `method` (`package.Service/Method`) for `observe`, timed from its construction. */
 export class CallMeter {
   #subject = "-";
   #instanceName: string | undefined;
   #bytesIn = 0;
   #bytesOut = 0;
   #finished = false;
+  readonly #started = performance.now();
 
   constructor(
     private readonly method: string,
     private readonly observe: CallObserver,
-    private readonly started = performance.now(),
   ) {}
 
   /** A request message: names the call (from the first) and counts its blob bytes in. */
@@ -53,7 +53,7 @@ export class CallMeter {
       refused: false,
       bytesIn: this.#bytesIn,
       bytesOut: this.#bytesOut,
-      milliseconds: performance.now() - this.started,
+      milliseconds: performance.now() - this.#started,
     });
   }
 }

@@ -3,11 +3,15 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { isCallStatus } from "../status-of.js";
 import { CallMeter } from "./call-meter.js";
 import type { CallObserver } from "./call-record.js";
+import { CALL_SIGHTING } from "./unseen-calls.js";
 
 /** Reports each call to `observe` when it ends, with its status, blob bytes and duration. */
 export function createObservingInterceptor(observe: CallObserver): Interceptor {
   return (next) => async (request) => {
     const meter = new CallMeter(`${request.service.typeName}/${request.method.name}`, observe);
+    // This call is metered here; the watch on what Connect answers itself leaves it alone.
+    const sighting = request.contextValues.get(CALL_SIGHTING);
+    if (sighting !== undefined) sighting.seen = true;
 
     // A client that goes away, or a deadline that passes, ends the call, whatever the handler does next;
     // also before this runs (a unary call's interceptors run once its request has been read).
