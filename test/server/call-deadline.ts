@@ -1,6 +1,5 @@
 // Tests for src/server/call-deadline.ts: timeout headers parsed, and timeouts longer than a timer holds served as no deadline on the lean path and on Connect's.
 import type { IncomingHttpHeaders } from "node:http";
-import { connect as connectSocket } from "node:net";
 import t from "tap";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import grpc from "@grpc/grpc-js";
@@ -17,6 +16,7 @@ import type { CallRecord } from "../../src/server/observe/call-record.js";
 import { blobOf, codeName, digestOf } from "../helpers/grpc-call.js";
 import { startInProcessServer } from "../helpers/in-process-server.js";
 import { frame, rawGrpcCall, rawSession } from "../helpers/raw-grpc.js";
+import { http1Exchange } from "../helpers/raw-http1.js";
 
 const { OK } = grpc.status;
 const REAPI = "build.bazel.remote.execution.v2";
@@ -117,23 +117,10 @@ t.test("calls with grpc-timeout 99999999H succeed, on the lean path and on Conne
     `POST /${REAPI}.ContentAddressableStorage/FindMissingBlobs HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n` +
       `Connect-Timeout-Ms: 9999999999\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
     body,
+    { bodyAfterMs: SEND_AFTER_MS },
   );
   t.match(http1, /^HTTP\/1\.1 200 /, `the Connect protocol over HTTP/1.1 too (${http1.split("\r\n")[0]})`);
 });
-
-/** An HTTP/1.1 exchange on the socket: `head`, then `body` a little later; resolves with everything answered. */
-function http1Exchange(socketPath: string, head: string, body: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connectSocket(socketPath);
-    let text = "";
-    socket.setTimeout(5000, () => socket.destroy());
-    socket.on("data", (chunk: Buffer) => (text += chunk.toString("latin1")));
-    socket.on("error", () => resolve(text));
-    socket.on("close", () => resolve(text));
-    socket.write(head);
-    setTimeout(() => socket.end(body), SEND_AFTER_MS);
-  });
-}
 
 /** A unary call in the Connect protocol (binary) over `session`, its body sent a little after its headers. */
 function connectUnary(

@@ -1,5 +1,4 @@
 // Tests for src/server/observe/unseen-calls.ts: calls Connect answers before any handler are recorded too, once, with the status they were answered.
-import { connect as connectSocket } from "node:net";
 import type { ClientHttp2Session } from "node:http2";
 import { setTimeout as sleep } from "node:timers/promises";
 import t, { type Test } from "tap";
@@ -9,6 +8,7 @@ import type { CallRecord } from "../../../src/server/observe/call-record.js";
 import { codeOfAnswer } from "../../../src/server/observe/unseen-calls.js";
 import { startInProcessServer } from "../../helpers/in-process-server.js";
 import { frame, rawGrpcCall, rawSession } from "../../helpers/raw-grpc.js";
+import { http1Exchange } from "../../helpers/raw-http1.js";
 import { eventually } from "../../helpers/store-audit.js";
 
 const CAS = "build.bazel.remote.execution.v2.ContentAddressableStorage";
@@ -46,19 +46,6 @@ function http2Exchange(session: ClientHttp2Session, headers: Record<string, stri
     stream.on("error", () => undefined);
     stream.on("close", () => resolve({ status, body: Buffer.concat(chunks), grpcStatus }));
     stream.end(body);
-  });
-}
-
-/** One HTTP/1.1 request on a new connection to `socketPath`; resolves with all the server sent. */
-function http1Exchange(socketPath: string, request: string): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connectSocket(socketPath);
-    let text = "";
-    socket.setTimeout(5000, () => socket.destroy());
-    socket.on("data", (chunk: Buffer) => (text += chunk.toString("latin1")));
-    socket.on("error", () => resolve(text));
-    socket.on("close", () => resolve(text));
-    socket.write(request);
   });
 }
 
