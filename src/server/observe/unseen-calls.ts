@@ -1,4 +1,5 @@
 // Calls Connect answers before any interceptor sees them (a body it cannot read or decode, compression it does not take, a deadline passed while reading): reported from the answer they got.
+import { constants } from "node:http2";
 import { Code, ConnectError, createContextKey, createContextValues, type ContextValues } from "@connectrpc/connect";
 import { codeFromHttpStatus, endStreamFlag, endStreamFromJson, errorFromJsonBytes } from "@connectrpc/connect/protocol-connect";
 import { StatusError } from "../status-of.js";
@@ -18,7 +19,9 @@ interface AnyResponse {
   writeHead: (...args: never[]) => unknown;
   write: (...args: never[]) => unknown;
   addTrailers: (...args: never[]) => unknown;
-  once(event: "close", listener: () => void): unknown;
+  once(event: "close" | "finish", listener: () => void): unknown;
+  /** HTTP/2 only: the stream, whose `rstCode` tells, once it is closed, whether the client reset it. */
+  readonly stream?: { readonly rstCode?: number };
 }
 type RequestKey = object;
 
@@ -33,7 +36,7 @@ export interface UnseenCallWatch {
 /**
  * Reports to `observe` every watched call that ended without the observing interceptor having
  * seen it, timed from when it was watched, with the status its answer carried (CANCELLED when
- * none was sent). Connect reads a unary call's request, and checks its headers, before any
+ * the call ended before its answer was wholly sent). Connect reads a unary call's request, and checks its headers, before any
  * interceptor runs; without this, a call it refused there left no line in the log and no count
  * in the statistics.
  */
@@ -45,9 +48,14 @@ export function createUnseenCallWatch(observe: CallObserver): UnseenCallWatch {
       sightings.set(request, sighting);
       const meter = new CallMeter(path.slice(1), observe);
       const answer = recordAnswer(response);
+      let finished = false;
+      response.once("finish", () => (finished = true));
       response.once("close", () => {
         if (sighting.seen) return;
-        const code = answer.code;
+        // An answer that never wholly left was not heard: the client went away first. (An HTTP/2
+        // response says "finish" even for a stream the client reset: its RST_STREAM code tells.)
+        const heard = response.stream !== undefined ? response.stream.rstCode === constants.NGHTTP2_NO_ERROR : finished;
+        const code = heard ? answer.code : Code.Canceled;
         meter.finish(code === 0 ? undefined : new StatusError(code, "answered before any handler ran"));
       });
     },
@@ -99,7 +107,7 @@ function recordAnswer(response: AnyResponse): Answer {
 
   return {
     get code() {
-      if (status === undefined) return Code.Canceled;
+      if (status === undefined) return Code.Unknown;
       return codeOfAnswer(status, contentType, trailerStatus ?? headerStatus, lastChunk);
     },
   };

@@ -1,5 +1,6 @@
 // Tests for src/server/observe/unseen-calls.ts: calls Connect answers before any handler are recorded too, once, with the status they were answered.
-import type { ClientHttp2Session } from "node:http2";
+import { constants, type ClientHttp2Session } from "node:http2";
+import { connect as connectSocket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import t, { type Test } from "tap";
 import { Code } from "@connectrpc/connect";
@@ -90,6 +91,27 @@ t.test("a Connect-protocol stream whose request envelope is cut short is recorde
   const code = codeOfAnswer(answer.status, "application/connect+proto", undefined, answer.body);
   t.not(code, 0, `the answer is an error (HTTP ${answer.status}, ${answer.body.subarray(5).toString()})`);
   t.strictSame(await settled(1), [{ method: `${CAS}/GetTree`, code, refused: false }], "recorded once, with that status");
+});
+
+t.test("a Connect-protocol call whose client goes away while its request is read is recorded as CANCELLED", async (t) => {
+  const { served, session, settled } = await recordingServer(t);
+  const stream = session.request({ ":method": "POST", ":path": FIND_MISSING, "content-type": "application/json" });
+  stream.on("error", () => undefined);
+  stream.write('{"blobDigests": [');
+  await sleep(100);
+  stream.close(constants.NGHTTP2_CANCEL);
+  t.strictSame(await settled(1), [{ method: `${CAS}/FindMissingBlobs`, code: Code.Canceled, refused: false }], "HTTP/2, the stream reset: recorded once, as CANCELLED");
+
+  const socket = connectSocket(served.socketPath);
+  socket.on("error", () => undefined);
+  socket.write(`POST ${FIND_MISSING} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"blobDigests": [`);
+  await sleep(100);
+  socket.destroy();
+  t.strictSame(
+    (await settled(2)).slice(1),
+    [{ method: `${CAS}/FindMissingBlobs`, code: Code.Canceled, refused: false }],
+    "HTTP/1.1, the connection closed: recorded once, as CANCELLED",
+  );
 });
 
 t.test("calls the interceptor meters, and refusals, are still recorded once each", async (t) => {
