@@ -11,6 +11,7 @@ import { EMPTY_BLOB_DIGEST } from "../../src/policy/digest.js";
 import { call, callRaw, codeName, digestOf } from "../helpers/grpc-call.js";
 import { startInProcessServer, type InProcessServer } from "../helpers/in-process-server.js";
 import { rawSession } from "../helpers/raw-grpc.js";
+import { http1Exchange } from "../helpers/raw-http1.js";
 
 const REAPI = "build.bazel.remote.execution.v2";
 const { OK, PERMISSION_DENIED, INVALID_ARGUMENT } = grpc.status;
@@ -131,17 +132,6 @@ t.test("protocols the server does not speak are not served", async (t) => {
   t.equal(codeName(after.code), codeName(OK), "the server still answers gRPC afterwards");
 });
 
-/** Sends `request` as raw bytes on a new connection and resolves with everything read until it closes. */
-const rawExchange = (served: InProcessServer, request: string) =>
-  new Promise<string>((resolve) => {
-    const socket = connectSocket(served.socketPath);
-    let text = "";
-    socket.setTimeout(5000, () => socket.destroy());
-    socket.on("data", (chunk) => (text += chunk.toString("latin1")));
-    socket.on("error", () => resolve(text));
-    socket.on("close", () => resolve(text));
-    socket.end(request);
-  });
 const http1 = (path: string, body: string) =>
   `POST ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n` +
   `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
@@ -162,14 +152,14 @@ t.test("HTTP/1.1 on the socket (Connect with curl) is filtered the same way", as
     },
   ];
   for (const { path, body, status, answer } of cases) {
-    const reply = await rawExchange(served, http1(path, body));
+    const reply = await http1Exchange(served.socketPath, http1(path, body));
     t.match(reply, status, `${path}: ${reply.split("\r\n")[0]}`);
     t.match(reply, answer, `${path}: the answer`);
   }
   const tlsHello = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
   const garbage = ["GARBAGE\r\n\r\n", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00", tlsHello, "\u0000".repeat(64)];
   for (const bytes of garbage) {
-    const reply = await rawExchange(served, bytes);
+    const reply = await http1Exchange(served.socketPath, bytes);
     t.notMatch(reply, /^HTTP\/1\.1 2/, `${JSON.stringify(bytes.slice(0, 16))} is not served`);
   }
   const after = await call(served.client(), Capabilities.method.getCapabilities, {});
