@@ -15,11 +15,6 @@ key=$(printf '%s' "$recipe" | sha256sum | cut -c1-16)
 cache=${BST_CAS_RUN_PEERS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bst-cas-run-peers}
 root="$cache/sid-$key"
 
-if [ -f "$root/.complete" ]; then
-  echo "$root"
-  exit 0
-fi
-
 # Test files run in parallel and each asks for the root: one builds it, the others wait for it.
 # Without the lock each built its own and replaced the root that tests had started to use.
 command -v flock >/dev/null || { echo "build-root: flock is not installed (apt-get install util-linux)" >&2; exit 1; }
