@@ -35,10 +35,10 @@ export interface UnseenCallWatch {
 
 /**
  * Reports to `observe` every watched call that ended without the observing interceptor having
- * seen it, timed from when it was watched, with the status its answer carried (CANCELLED when
- * the call ended before its answer was wholly sent). Connect reads a unary call's request, and checks its headers, before any
- * interceptor runs; without this, a call it refused there left no line in the log and no count
- * in the statistics.
+ * seen it, timed from when it was watched, with the status its answer carried (CANCELLED when the
+ * call ended before its answer was wholly sent). Connect reads a unary call's request, and checks
+ * its headers, before any interceptor runs; without this, a call it refused there left no line in
+ * the log and no count in the statistics.
  */
 export function createUnseenCallWatch(observe: CallObserver): UnseenCallWatch {
   const sightings = new WeakMap<RequestKey, CallSighting>();
@@ -47,7 +47,7 @@ export function createUnseenCallWatch(observe: CallObserver): UnseenCallWatch {
       const sighting: CallSighting = { seen: false };
       sightings.set(request, sighting);
       const meter = new CallMeter(path.slice(1), observe);
-      const answer = recordAnswer(response);
+      const answerCode = followAnswer(response);
       let finished = false;
       response.once("finish", () => (finished = true));
       response.once("close", () => {
@@ -55,7 +55,7 @@ export function createUnseenCallWatch(observe: CallObserver): UnseenCallWatch {
         // An answer that never wholly left was not heard: the client went away first. (An HTTP/2
         // response says "finish" even for a stream the client reset: its RST_STREAM code tells.)
         const heard = response.stream !== undefined ? response.stream.rstCode === constants.NGHTTP2_NO_ERROR : finished;
-        const code = heard ? answer.code : Code.Canceled;
+        const code = heard ? answerCode() : Code.Canceled;
         meter.finish(code === 0 ? undefined : new StatusError(code, "answered before any handler ran"));
       });
     },
@@ -65,13 +65,11 @@ export function createUnseenCallWatch(observe: CallObserver): UnseenCallWatch {
   };
 }
 
-/** What an answer said, as it was sent. */
-interface Answer {
-  readonly code: Code | 0;
-}
-
-/** Follows what is sent on `response` (status, headers, trailers, its last body chunk) and reads the call's status from it. */
-function recordAnswer(response: AnyResponse): Answer {
+/**
+ * Follows what is sent on `response` (status, headers, trailers, its last body chunk); the function
+ * returned reads the call's status from it (UNKNOWN while nothing was sent).
+ */
+function followAnswer(response: AnyResponse): () => Code | 0 {
   let status: number | undefined;
   let contentType = "";
   let headerStatus: string | undefined;
@@ -105,12 +103,7 @@ function recordAnswer(response: AnyResponse): Answer {
     },
   });
 
-  return {
-    get code() {
-      if (status === undefined) return Code.Unknown;
-      return codeOfAnswer(status, contentType, trailerStatus ?? headerStatus, lastChunk);
-    },
-  };
+  return () => (status === undefined ? Code.Unknown : codeOfAnswer(status, contentType, trailerStatus ?? headerStatus, lastChunk));
 }
 
 /**
