@@ -11,6 +11,7 @@ import { BWRAP_MISSING } from "./find-bwrap.js";
 import type { TerminalTools } from "./find-terminal-tools.js";
 import { underScript } from "./own-terminal.js";
 import { parentOf, processGroupOf, signalGroup, signalProcess } from "./process-group.js";
+import { findSignalRestorer, TERMINAL_SIGNALS } from "./terminal-signals.js";
 
 /** Options for {@link launchSandbox}. */
 export interface LaunchOptions {
@@ -37,8 +38,14 @@ const STATUS_FD = 3;
 export async function launchSandbox(options: LaunchOptions): Promise<number> {
   const { bwrap } = options;
   const ownTerminal = options.terminal !== undefined;
-  const args = buildBwrapArgs({ ...options.spec, statusFd: STATUS_FD, ownTerminal });
-  const launch = options.terminal !== undefined ? underScript(options.terminal, [bwrap, ...args], options.env) : { file: bwrap, args, env: options.env };
+  // In a terminal of its own, bwrap ignores the keys' signals and the command has them back.
+  const restorer = ownTerminal ? await findSignalRestorer(bwrap, options.spec.root, options.env) : undefined;
+  const command = restorer !== undefined ? [...restorer, ...options.spec.command] : options.spec.command;
+  const args = buildBwrapArgs({ ...options.spec, command, statusFd: STATUS_FD, ownTerminal });
+  const launch =
+    options.terminal !== undefined
+      ? underScript(options.terminal, [bwrap, ...args], options.env, restorer !== undefined ? TERMINAL_SIGNALS : [])
+      : { file: bwrap, args, env: options.env };
   const statusFd = openSync(options.statusPath, "wx", 0o600);
   try {
     let child: ChildProcess;
@@ -48,8 +55,9 @@ export async function launchSandbox(options: LaunchOptions): Promise<number> {
       // and does not also end bwrap, whose death would SIGKILL the sandbox (--die-with-parent).
       // script(1) is not: it stays in the terminal's foreground job, to put it in raw mode, and
       // the terminal then sends no signals; bwrap leads script's pseudo-terminal session, where
-      // Ctrl-C reaches the foreground process group: a shell's job, or bwrap with a command that
-      // keeps its group (then ending the sandbox). Ctrl-Z stops only a shell's jobs: bwrap's
+      // Ctrl-C reaches the foreground process group: a shell's job, or a command that keeps
+      // bwrap's group, while bwrap ignores it (when the root's env(1) can give it back to the
+      // command; else it ends bwrap and the sandbox). Ctrl-Z stops only a shell's jobs: bwrap's
       // group has no parent in its session, so the kernel discards stop signals from the terminal.
       child = spawn(launch.file, launch.args, { stdio: ["inherit", "inherit", "inherit", statusFd], env: launch.env, detached: !ownTerminal });
     } finally {

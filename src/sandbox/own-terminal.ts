@@ -20,12 +20,14 @@ export interface TerminalLaunch {
  * to /dev/null. script(1) runs the command line with $SHELL, so SHELL is set to /bin/sh for it
  * and restored to `env`'s before the command runs. script is started through `setpriv
  * --pdeathsig TERM`: should this process die (even by SIGKILL), script gets SIGTERM, ends the
- * command's session and gives the terminal back as it was.
+ * command's session and gives the terminal back as it was. `argv` starts with the
+ * `ignoredSignals` (names without SIG) ignored, as a shell's `trap ''` leaves them across exec.
  */
-export function underScript(tools: TerminalTools, argv: readonly string[], env: NodeJS.ProcessEnv): TerminalLaunch {
+export function underScript(tools: TerminalTools, argv: readonly string[], env: NodeJS.ProcessEnv, ignoredSignals: readonly string[] = []): TerminalLaunch {
   const shell = env["SHELL"];
   const restoreShell = shell === undefined ? "unset SHELL" : `SHELL=${shellWord(shell)}; export SHELL`;
-  const line = `${restoreShell}; exec ${argv.map(shellWord).join(" ")}`;
+  const ignore = ignoredSignals.length > 0 ? ` trap '' ${ignoredSignals.join(" ")};` : "";
+  const line = `${restoreShell};${ignore} exec ${argv.map(shellWord).join(" ")}`;
   return {
     file: tools.setpriv,
     args: ["--pdeathsig", "TERM", "--", tools.script, "-q", "-e", "-c", line, "/dev/null"],

@@ -125,6 +125,17 @@ function noProcessRuns(commandLine: string): Promise<boolean> {
  * into the terminal's input with TIOCSTI (0x5412), to be run by the user's shell once the tool
  * has ended?
  */
+/** A command without job control that handles Ctrl-C (as a Python prompt does) and Ctrl-\\, and leaves with 9 at the third. */
+const HANDLES_KEYS = [
+  "n=0",
+  "caught() { n=$((n+1)); echo \"caught-$1-$n\"; [ \"$n\" -lt 3 ] || exit 9; }",
+  "trap 'caught int' INT",
+  "trap 'caught quit' QUIT",
+  "echo ready",
+  "while :; do sleep 0.1; done",
+  "",
+].join("\n");
+
 const INJECT = `if (: </dev/tty) 2>/dev/null; then echo has-tty; else echo no-tty; fi
 exec perl -e 'for (split //, "echo pwned-\\$((6*7))\\n") { ioctl(STDIN, 0x5412, $_) or do { print "refused: $!\\n"; exit 1 } } print "injected\\n"'
 `;
@@ -172,6 +183,20 @@ for (const mode of ["bwrap", "none"]) {
     t.notMatch(await term.screen(), /Stopped/, "and the user's shell has nothing stopped");
     await term.type("C-c");
     t.equal(await term.toolExit(), "tool-exit=130", "Ctrl-C ends it: 128+SIGINT");
+  });
+}
+
+for (const mode of ["bwrap", "none"]) {
+  t.test(`--interactive --sandbox ${mode}: Ctrl-C and Ctrl-\\ reach a command that handles them, which goes on; the sandbox is not ended`, async (t) => {
+    const term = await terminal(t, { "handles.sh": HANDLES_KEYS });
+    await term.run(`--interactive --sandbox ${mode} -- sh handles.sh`);
+    t.ok(await term.shows(/^ready$/m), "the command runs");
+    await term.type("C-c");
+    t.ok(await term.shows(/^(\^C)?caught-int-1$/m), "Ctrl-C reached the command's handler (after the terminal echoed ^C)");
+    await term.type("C-\\");
+    t.ok(await term.shows(/^(\^\\)?caught-quit-2$/m), "so did Ctrl-\\: the command went on after the first");
+    await term.type("C-c");
+    t.equal(await term.toolExit(), "tool-exit=9", "the command decided when to end, and its status is the tool's");
   });
 }
 

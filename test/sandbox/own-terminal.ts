@@ -36,6 +36,18 @@ t.test("the command sees the caller's SHELL, or none when the caller had none", 
   }
 });
 
+t.test("the command starts with the signals asked for ignored", async (t) => {
+  /** The ignored-signal mask of the command the line runs (bit N-1 for signal N). */
+  const ignored = async (signals: readonly string[]) => {
+    const launch = underScript(TOOLS, ["grep", "^SigIgn:", "/proc/self/status"], { PATH: process.env["PATH"] ?? "" }, signals);
+    const run = await execa("/bin/sh", ["-c", launch.args[LINE] ?? ""], { env: launch.env, extendEnv: false });
+    return BigInt(`0x${run.stdout.split(/\s+/)[1] ?? ""}`);
+  };
+  const INT_AND_QUIT = (1n << 1n) | (1n << 2n);
+  t.equal((await ignored([])) & INT_AND_QUIT, 0n, "neither SIGINT nor SIGQUIT by default");
+  t.equal((await ignored(["INT", "QUIT"])) & INT_AND_QUIT, INT_AND_QUIT, "both when asked");
+});
+
 t.test("shellWord quotes every word, and only with single quotes", async (t) => {
   t.equal(shellWord("a b"), "'a b'");
   t.equal(shellWord("it's"), "'it'\\''s'");
