@@ -30,8 +30,13 @@ export interface Backend {
    * hash match `digest`; otherwise INVALID_ARGUMENT and nothing is stored.
    */
   writeBlob(digest: BlobDigest, chunks: BlobChunks, signal: AbortSignal): Promise<void>;
-  /** The cached result for an action, or undefined on a miss. */
-  getActionResult(actionDigest: BlobDigest, signal: AbortSignal): Promise<ActionResult | undefined>;
+  /**
+   * The cached result for an action, or undefined on a miss. `inline` is what the client asked to
+   * have inline, which REAPI lets a server leave out: the local store inlines nothing (as
+   * buildbox-casd does not, and recc fetches its outputs by digest either way); an upstream is
+   * asked as the client asked, and decides.
+   */
+  getActionResult(actionDigest: BlobDigest, signal: AbortSignal, inline?: InlineRequest): Promise<ActionResult | undefined>;
   /** Caches a result; FAILED_PRECONDITION when it references blobs the store lacks. */
   updateActionResult(actionDigest: BlobDigest, result: ActionResult, signal: AbortSignal): Promise<void>;
   /** Releases what the backend holds open. */
@@ -53,6 +58,14 @@ export interface Backend {
    * upstream call it makes. Absent for a backend with no upstream to tell.
    */
   withRequestMetadata?(value: string): Backend;
+}
+
+/** What a GetActionResult asks to have inline: REAPI's `inline_stdout`, `inline_stderr` and `inline_output_files`. */
+export interface InlineRequest {
+  readonly stdout: boolean;
+  readonly stderr: boolean;
+  /** Paths of output files, as the result names them. */
+  readonly outputFiles: readonly string[];
 }
 
 /** Limits and switches a backend reports. */

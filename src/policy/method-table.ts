@@ -50,7 +50,7 @@ export const METHOD_TABLE: readonly MethodRule[] = [
   ]),
   ...rows(`${REAPI}.ContentAddressableStorage`, "refuse", "blob splitting is not offered", ["SplitBlob", "SpliceBlob"]),
   ...rows("google.bytestream.ByteStream", "allow", "CAS blob resource names only", ["Read", "Write", "QueryWriteStatus"]),
-  ...rows(`${REAPI}.ActionCache`, "allow", "", ["GetActionResult"]),
+  ...rows(`${REAPI}.ActionCache`, "allow", "inline requests go to an upstream; the embedded store inlines nothing", ["GetActionResult"]),
   {
     service: `${REAPI}.ActionCache`,
     method: "UpdateActionResult",

@@ -17,7 +17,9 @@ export function registerActionCacheService(router: ReapiRouter, server: ServerCo
     checkInstanceName(request.instanceName, server.instanceName);
     checkDigestFunction(request.digestFunction);
     const actionDigest = parseDigest(request.actionDigest, "action_digest");
-    const result = await backendForCall(server.backend, call.requestMetadata).getActionResult(actionDigest, call.signal).catch((error: unknown) => {
+    const inline = { stdout: request.inlineStdout, stderr: request.inlineStderr, outputFiles: request.inlineOutputFiles };
+    const backend = backendForCall(server.backend, call.requestMetadata);
+    const result = await backend.getActionResult(actionDigest, call.signal, inline).catch((error: unknown) => {
       throw toConnectError(error);
     });
     // A miss, the commonest answer of a build's first run: a StatusError, not a ConnectError.

@@ -1,14 +1,18 @@
-// Tests for src/server/action-cache-service.ts: store failures reach the client as the gRPC status they mean.
+// Tests for src/server/action-cache-service.ts: store failures reach the client as the gRPC status they mean; inline requests reach an upstream.
 import { mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import t from "tap";
-import { create } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import grpc from "@grpc/grpc-js";
 import { openLocalStore } from "../../src/backend/local/local-store.js";
-import { ActionCache, ActionResultSchema } from "../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
+import { RemoteBackend } from "../../src/backend/remote/remote-backend.js";
+import { ActionCache, ActionResultSchema, GetActionResultRequestSchema } from "../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
+import { grpcMessages } from "../../src/server/grpc-frames.js";
 import { startReapiServer } from "../../src/server/reapi-server.js";
 import { DEFAULT_LIMITS } from "../../src/server/server-context.js";
+import type { CallRecord } from "../../src/server/observe/call-record.js";
 import { call, codeName, digestOf } from "../helpers/grpc-call.js";
+import { answer, standIn } from "../helpers/stand-in-upstream.js";
 
 t.test("a full disk under UpdateActionResult is RESOURCE_EXHAUSTED, an I/O error INTERNAL", async (t) => {
   const dir = await mkdtemp("/tmp/bcr-ac-");
@@ -41,4 +45,39 @@ t.test("a full disk under UpdateActionResult is RESOURCE_EXHAUSTED, an I/O error
   errno = "EIO";
   const broken = await call(client, ActionCache.method.updateActionResult, request);
   t.equal(codeName(broken.code), codeName(grpc.status.INTERNAL), `EIO (${broken.details})`);
+});
+
+t.test("GetActionResult proxied: what the client asks to have inline goes to the upstream, and what it inlines is counted out", async (t) => {
+  const dir = await mkdtemp("/tmp/bcr-ac-");
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const object = Buffer.from("object code");
+  const asked: string[][] = [];
+  const open = await standIn(t, async (request, response) => {
+    for await (const bytes of grpcMessages(request as AsyncIterable<Buffer>, 1 << 20)) asked.push(fromBinary(GetActionResultRequestSchema, bytes).inlineOutputFiles);
+    // An upstream that inlines what it is asked for, as REAPI lets it.
+    const contents = asked.at(-1)?.includes("hello.o") === true ? object : Buffer.alloc(0);
+    answer(response, 0, [toBinary(ActionResultSchema, create(ActionResultSchema, { outputFiles: [{ path: "hello.o", digest: digestOf(object), contents }] }))]);
+  });
+  const records: CallRecord[] = [];
+  const server = await startReapiServer({
+    listen: { kind: "unix", path: join(dir, "s.sock") },
+    backend: new RemoteBackend(open, ""),
+    flags: { actionCacheUpdate: false },
+    instanceName: "",
+    limits: DEFAULT_LIMITS,
+    observe: (record) => records.push(record),
+  });
+  const client = new grpc.Client(`unix:${join(dir, "s.sock")}`, grpc.credentials.createInsecure());
+  t.teardown(async () => {
+    client.close();
+    await server.close();
+  });
+  const actionDigest = digestOf(Buffer.from("action"));
+  const plain = await call(client, ActionCache.method.getActionResult, { actionDigest });
+  const inline = await call(client, ActionCache.method.getActionResult, { actionDigest, inlineOutputFiles: ["hello.o"] });
+  t.strictSame(asked, [[], ["hello.o"]], "the upstream was asked what the client asked");
+  t.equal(plain.responses[0]?.outputFiles[0]?.contents.byteLength, 0);
+  t.equal(Buffer.from(inline.responses[0]?.outputFiles[0]?.contents ?? []).toString(), "object code", "the upstream's answer passed on");
+  const gets = records.filter((record) => record.method.endsWith("/GetActionResult"));
+  t.strictSame(gets.map((record) => record.bytesOut), [0, object.byteLength], "the inlined bytes counted out");
 });

@@ -15,6 +15,7 @@ import type {
   BatchItem,
   BatchReadResult,
   BlobChunks,
+  InlineRequest,
   ItemStatus,
   ReadBlobOptions,
 } from "../backend.js";
@@ -135,8 +136,13 @@ export class RemoteBackend implements Backend {
     });
   }
 
-  async getActionResult(actionDigest: BlobDigest, signal: AbortSignal): Promise<ActionResult | undefined> {
-    const request = { instanceName: this.instanceName, actionDigest: toWireDigest(actionDigest) };
+  async getActionResult(actionDigest: BlobDigest, signal: AbortSignal, inline?: InlineRequest): Promise<ActionResult | undefined> {
+    // What to inline is the upstream's to decide, as it would be for the client.
+    const request = {
+      instanceName: this.instanceName,
+      actionDigest: toWireDigest(actionDigest),
+      ...(inline !== undefined ? { inlineStdout: inline.stdout, inlineStderr: inline.stderr, inlineOutputFiles: [...inline.outputFiles] } : {}),
+    };
     // A miss is an answer here, not an error: recc asks before every compile.
     return withRetry(() => callUpstreamUnlessNotFound(this.openCall, ActionCache.method.getActionResult, request, this.#scope(signal)), signal);
   }

@@ -4,20 +4,33 @@ import type { Message } from "@bufbuild/protobuf";
 type Loose = Record<string, unknown>;
 const MAX_SUBJECT_DIGESTS = 3;
 
-/** Blob data bytes a message carries (ByteStream chunks, batch items); 0 for anything else. */
+/**
+ * Blob data bytes a message carries (ByteStream chunks, batch items, an action result's inlined
+ * stdout, stderr and output files); 0 for anything else.
+ */
 export function payloadBytes(message: Message): number {
   const fields = message as unknown as Loose;
   if (fields["data"] instanceof Uint8Array) return fields["data"].byteLength;
   let total = 0;
-  for (const key of ["requests", "responses"]) {
+  const add = (value: unknown) => {
+    if (value instanceof Uint8Array) total += value.byteLength;
+  };
+  for (const [key, field] of LISTED_BLOBS) {
     const items = fields[key];
     if (!Array.isArray(items)) continue;
-    for (const item of items as Loose[]) {
-      if (item["data"] instanceof Uint8Array) total += item["data"].byteLength;
-    }
+    for (const item of items as Loose[]) add(item[field]);
   }
+  add(fields["stdoutRaw"]);
+  add(fields["stderrRaw"]);
   return total;
 }
+
+/** Lists whose items carry blob bytes, and the field that holds them: batch items, an action result's output files. */
+const LISTED_BLOBS: ReadonlyArray<readonly [list: string, field: string]> = [
+  ["requests", "data"],
+  ["responses", "data"],
+  ["outputFiles", "contents"],
+];
 
 /** The request's instance name, when it has that field. */
 export function instanceNameOf(message: Message): string | undefined {

@@ -121,6 +121,26 @@ t.test("a RemoteBackend scoped to a call's request metadata sends it; the unscop
   t.strictSame(metadata, ["AQID", undefined]);
 });
 
+t.test("a RemoteBackend passes what the client asked to have inline to the upstream, which decides", async (t) => {
+  const asked: unknown[] = [];
+  const open = await standIn(t, async (request, response) => {
+    for await (const bytes of grpcMessages(request as AsyncIterable<Buffer>, 1 << 20)) {
+      const message = fromBinary(GetActionResultRequestSchema, bytes);
+      asked.push([message.inlineStdout, message.inlineStderr, message.inlineOutputFiles]);
+    }
+    answer(response, 0, [toBinary(ActionResultSchema, create(ActionResultSchema, { outputFiles: [{ path: "a.o", contents: Buffer.from("inline") }] }))]);
+  });
+  const backend = new RemoteBackend(open, "");
+  const digest = { hash: HASH, sizeBytes: 3 };
+  const result = await backend.getActionResult(digest, AbortSignal.timeout(10_000), { stdout: true, stderr: false, outputFiles: ["a.o", "b.o"] });
+  t.equal(Buffer.from(result?.outputFiles[0]?.contents ?? []).toString(), "inline", "the upstream's answer as it came");
+  await backend.getActionResult(digest, AbortSignal.timeout(10_000));
+  t.strictSame(asked, [
+    [true, false, ["a.o", "b.o"]],
+    [false, false, []],
+  ]);
+});
+
 t.test("callUpstreamUnlessNotFound: NOT_FOUND is no answer, OK the answer, any other status the error", async (t) => {
   const GET_ACTION_RESULT = ActionCache.method.getActionResult;
   const cases: Array<[string, Parameters<typeof standIn>[1], (outcome: unknown) => void]> = [
