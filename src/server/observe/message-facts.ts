@@ -4,9 +4,16 @@ import type { Message } from "@bufbuild/protobuf";
 type Loose = Record<string, unknown>;
 const MAX_SUBJECT_DIGESTS = 3;
 
+/** Lists whose items carry blob bytes, and the field that holds them: batch items, an action result's output files. */
+const LISTED_BLOBS: ReadonlyArray<readonly [list: string, field: string]> = [
+  ["requests", "data"],
+  ["responses", "data"],
+  ["outputFiles", "contents"],
+];
+
 /**
  * Blob data bytes a message carries (ByteStream chunks, batch items, an action result's inlined
- * stdout, stderr and output files); 0 for anything else.
+ * stdout, stderr and output files, also inside an UpdateActionResult request); 0 for anything else.
  */
 export function payloadBytes(message: Message): number {
   const fields = message as unknown as Loose;
@@ -22,15 +29,10 @@ export function payloadBytes(message: Message): number {
   }
   add(fields["stdoutRaw"]);
   add(fields["stderrRaw"]);
+  const nested = fields["actionResult"];
+  if (typeof nested === "object" && nested !== null) total += payloadBytes(nested as Message);
   return total;
 }
-
-/** Lists whose items carry blob bytes, and the field that holds them: batch items, an action result's output files. */
-const LISTED_BLOBS: ReadonlyArray<readonly [list: string, field: string]> = [
-  ["requests", "data"],
-  ["responses", "data"],
-  ["outputFiles", "contents"],
-];
 
 /** The request's instance name, when it has that field. */
 export function instanceNameOf(message: Message): string | undefined {

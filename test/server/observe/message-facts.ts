@@ -6,6 +6,7 @@ import {
   BatchReadBlobsResponseSchema,
   BatchUpdateBlobsRequestSchema,
   FindMissingBlobsRequestSchema,
+  UpdateActionResultRequestSchema,
 } from "../../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { WriteRequestSchema } from "../../../src/gen/google/bytestream/bytestream_pb.js";
 import { payloadBytes } from "../../../src/server/observe/message-facts.js";
@@ -23,5 +24,6 @@ t.test("blob bytes of every message that carries them, and none of those that do
   });
   t.equal(payloadBytes(result), 15, "an action result's inlined stdout, stderr and output files");
   t.equal(payloadBytes(create(ActionResultSchema, { outputFiles: [{ path: "a.o" }] })), 0, "an action result with nothing inlined");
+  t.equal(payloadBytes(create(UpdateActionResultRequestSchema, { actionResult: result })), 15, "the same inside an UpdateActionResult request");
   t.equal(payloadBytes(create(FindMissingBlobsRequestSchema, { blobDigests: [{ hash: "a", sizeBytes: 1n }] })), 0, "digests are not blob bytes");
 });
