@@ -37,8 +37,12 @@ export interface Backend {
    * asked as the client asked, and decides.
    */
   getActionResult(actionDigest: BlobDigest, signal: AbortSignal, inline?: InlineRequest): Promise<ActionResult | undefined>;
-  /** Caches a result; FAILED_PRECONDITION when it references blobs the store lacks. */
-  updateActionResult(actionDigest: BlobDigest, result: ActionResult, signal: AbortSignal): Promise<void>;
+  /**
+   * Caches a result; FAILED_PRECONDITION when it references blobs the store lacks. `priority` is
+   * the client's `results_cache_policy.priority`, a hint an upstream is given and the local store
+   * has no use for.
+   */
+  updateActionResult(actionDigest: BlobDigest, result: ActionResult, signal: AbortSignal, priority?: number): Promise<void>;
   /** Releases what the backend holds open. */
   close(): Promise<void>;
   /** What the backend supports, asked once at start; absent for a backend with no limits of its own. */

@@ -34,7 +34,8 @@ export function registerActionCacheService(router: ReapiRouter, server: ServerCo
     const actionDigest = parseDigest(request.actionDigest, "action_digest");
     const result = request.actionResult ?? create(ActionResultSchema);
     // A full disk is RESOURCE_EXHAUSTED, not an unknown error.
-    await backendForCall(server.backend, call.requestMetadata).updateActionResult(actionDigest, result, call.signal).catch((error: unknown) => {
+    const priority = request.resultsCachePolicy?.priority;
+    await backendForCall(server.backend, call.requestMetadata).updateActionResult(actionDigest, result, call.signal, priority).catch((error: unknown) => {
       throw toConnectError(error);
     });
     return result;

@@ -6,7 +6,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import grpc from "@grpc/grpc-js";
 import { openLocalStore } from "../../src/backend/local/local-store.js";
 import { RemoteBackend } from "../../src/backend/remote/remote-backend.js";
-import { ActionCache, ActionResultSchema, GetActionResultRequestSchema } from "../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
+import { ActionCache, ActionResultSchema, GetActionResultRequestSchema, UpdateActionResultRequestSchema } from "../../src/gen/build/bazel/remote/execution/v2/remote_execution_pb.js";
 import { grpcMessages } from "../../src/server/grpc-frames.js";
 import { startReapiServer } from "../../src/server/reapi-server.js";
 import { DEFAULT_LIMITS } from "../../src/server/server-context.js";
@@ -80,4 +80,34 @@ t.test("GetActionResult proxied: what the client asks to have inline goes to the
   t.equal(Buffer.from(inline.responses[0]?.outputFiles[0]?.contents ?? []).toString(), "object code", "the upstream's answer passed on");
   const gets = records.filter((record) => record.method.endsWith("/GetActionResult"));
   t.strictSame(gets.map((record) => record.bytesOut), [0, object.byteLength], "the inlined bytes counted out");
+});
+
+t.test("UpdateActionResult proxied: the client's results cache priority goes to the upstream with the result", async (t) => {
+  const dir = await mkdtemp("/tmp/bcr-ac-");
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const seen: Array<[number | undefined, number]> = [];
+  const open = await standIn(t, async (request, response) => {
+    for await (const bytes of grpcMessages(request as AsyncIterable<Buffer>, 1 << 20)) {
+      const message = fromBinary(UpdateActionResultRequestSchema, bytes);
+      seen.push([message.resultsCachePolicy?.priority, message.actionResult?.exitCode ?? -1]);
+    }
+    answer(response, 0, [toBinary(ActionResultSchema, create(ActionResultSchema, { exitCode: 5 }))]);
+  });
+  const server = await startReapiServer({
+    listen: { kind: "unix", path: join(dir, "s.sock") },
+    backend: new RemoteBackend(open, ""),
+    flags: { actionCacheUpdate: true },
+    instanceName: "",
+    limits: DEFAULT_LIMITS,
+  });
+  const client = new grpc.Client(`unix:${join(dir, "s.sock")}`, grpc.credentials.createInsecure());
+  t.teardown(async () => {
+    client.close();
+    await server.close();
+  });
+  const actionDigest = digestOf(Buffer.from("action"));
+  const actionResult = create(ActionResultSchema, { exitCode: 5 });
+  t.equal((await call(client, ActionCache.method.updateActionResult, { actionDigest, actionResult, resultsCachePolicy: { priority: -3 } })).code, grpc.status.OK);
+  t.equal((await call(client, ActionCache.method.updateActionResult, { actionDigest, actionResult })).code, grpc.status.OK);
+  t.strictSame(seen, [[-3, 5], [undefined, 5]], "the priority given, and none when none was");
 });

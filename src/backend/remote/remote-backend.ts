@@ -147,11 +147,16 @@ export class RemoteBackend implements Backend {
     return withRetry(() => callUpstreamUnlessNotFound(this.openCall, ActionCache.method.getActionResult, request, this.#scope(signal)), signal);
   }
 
-  async updateActionResult(actionDigest: BlobDigest, result: ActionResult, signal: AbortSignal): Promise<void> {
+  async updateActionResult(actionDigest: BlobDigest, result: ActionResult, signal: AbortSignal, priority?: number): Promise<void> {
     await callUpstream(
       this.openCall,
       ActionCache.method.updateActionResult,
-      { instanceName: this.instanceName, actionDigest: toWireDigest(actionDigest), actionResult: result },
+      {
+        instanceName: this.instanceName,
+        actionDigest: toWireDigest(actionDigest),
+        actionResult: result,
+        ...(priority !== undefined && priority !== 0 ? { resultsCachePolicy: { priority } } : {}),
+      },
       this.#scope(signal),
     );
   }
