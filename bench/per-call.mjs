@@ -73,26 +73,25 @@ function call(session, [path, message]) {
 }
 const open = (socket) => connectHttp2("http://localhost", { createConnection: () => connectNet(socket) });
 
-async function freshConnectionCall(socket, request) {
+/** `work(session)` on a connection of its own to `socket`, closed once it is done. */
+async function onFreshConnection(socket, work) {
   const session = open(socket);
   try {
-    return await call(session, request);
+    return await work(session);
   } finally {
     session.close();
   }
 }
 
+const freshConnectionCall = (socket, request) => onFreshConnection(socket, (session) => call(session, request));
+
 /** A recc cache hit's calls on a fresh connection; its latency is the two calls', its status the first that is not OK. */
-async function hitCalls(socket) {
-  const session = open(socket);
-  try {
+const hitCalls = (socket) =>
+  onFreshConnection(socket, async (session) => {
     const lookup = await call(session, REQUESTS.hit);
     const read = await call(session, REQUESTS.read);
     return { ms: lookup.ms + read.ms, status: lookup.status !== "0" ? lookup.status : read.status };
-  } finally {
-    session.close();
-  }
-}
+  });
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
