@@ -3,18 +3,17 @@ import { execa } from "execa";
 import t from "tap";
 import { findBwrap } from "../../src/sandbox/find-bwrap.js";
 import { findSignalRestorer, TERMINAL_SIGNALS } from "../../src/sandbox/terminal-signals.js";
+import { ignoredMask, INT_AND_QUIT, PRINT_IGNORED } from "../helpers/ignored-signals.js";
 
 const bwrap = findBwrap();
 const env = { PATH: process.env["PATH"] ?? "" };
-/** SIGINT and SIGQUIT in a /proc/PID/status signal mask (bit N-1 for signal N). */
-const INT_AND_QUIT = (1n << 1n) | (1n << 2n);
 
 /** The signals the command ignores, as a mask: run by /bin/sh after `trap '' INT QUIT`, in a sandbox over the host's root, through `prefix`. */
 async function ignoredByCommand(prefix: readonly string[]): Promise<bigint> {
-  const sandbox = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all", "--die-with-parent", "--", ...prefix, "grep", "^SigIgn:", "/proc/self/status"];
+  const sandbox = [bwrap, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all", "--die-with-parent", "--", ...prefix, ...PRINT_IGNORED];
   const line = `trap '' ${TERMINAL_SIGNALS.join(" ")}; exec "$@"`;
   const run = await execa("/bin/sh", ["-c", line, "sh", ...sandbox], { env, extendEnv: false });
-  return BigInt(`0x${run.stdout.split(/\s+/)[1] ?? ""}`);
+  return ignoredMask(run.stdout);
 }
 
 t.test("the host's root has GNU env with --default-signal: the prefix names it and the two signals", async (t) => {
