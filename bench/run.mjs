@@ -20,7 +20,7 @@ import { describeMachine, loadNow } from "./lib/machine.mjs";
 import { ratio, seconds, size, throughput } from "./lib/format.mjs";
 import { memoryOf, Services, timed, withCpu } from "./lib/procs.mjs";
 import { renderReport } from "./lib/report.mjs";
-import { pairedRatios, summarize } from "./lib/stats.mjs";
+import { pairedComparison, summarize } from "./lib/stats.mjs";
 
 const REPO = fileURLToPath(new URL("..", import.meta.url));
 const scale = chooseScale(process.argv.slice(2), process.env);
@@ -249,7 +249,8 @@ async function fixedCost({ dirs, results }) {
   const samples = measured.times;
   const [tool, bwrap, node] = ["tool", "bwrap", "node"].map((id) => summarize(samples[id].time));
   const overhead = tool.median - bwrap.median;
-  const perRound = samples.tool.time.map((value, index) => (value - samples.bwrap.time[index]) / samples.node.time[index]);
+  // Each round's overhead over its own bwrap run, against its own `node -e 0`.
+  const perRound = summarize(samples.tool.time.map((value, index) => (value - samples.bwrap.time[index]) / samples.node.time[index]));
   results.sections.push({
     id: "fixed",
     title: "Fixed cost of a run",
@@ -266,9 +267,9 @@ async function fixedCost({ dirs, results }) {
     figure: "fixed cost of `bst-cas-run -- true`",
     value: `${seconds(tool.median)} (overhead over bwrap ${seconds(overhead)})`,
     anchor: `bare bwrap ${seconds(bwrap.median)}; \`node -e 0\` ${seconds(node.median)}`,
-    ratio: overhead / node.median,
+    ratio: perRound.median,
     ratioNote: "overhead ÷ node",
-    spread: summarize(perRound),
+    spread: perRound,
     goal: { better: "lower", limit: 1.3 },
   });
 }
@@ -324,8 +325,7 @@ async function reccHits({ root, sockets, dirs, results, pids }) {
     figure: "recc cache hit through the socket, embedded store (warm `serve`)",
     value: seconds(s.emb.median),
     anchor: `straight to casd ${seconds(s.straight.median)}`,
-    ratio: s.emb.median / s.straight.median,
-    spread: summarize(pairedRatios(served.times.emb.time, served.times.straight.time)),
+    ...pairedComparison(served.times.emb.time, served.times.straight.time),
     cpu: cpuCompare(served.cpu, "emb", "straight", "time"),
     goal: { better: "lower", limit: 1.0 },
   });
@@ -334,8 +334,7 @@ async function reccHits({ root, sockets, dirs, results, pids }) {
     figure: "recc cache hit through the socket, proxied to casd (warm `serve --remote`)",
     value: seconds(s.proxy.median),
     anchor: `straight to casd ${seconds(s.straight.median)}`,
-    ratio: s.proxy.median / s.straight.median,
-    spread: summarize(pairedRatios(served.times.proxy.time, served.times.straight.time)),
+    ...pairedComparison(served.times.proxy.time, served.times.straight.time),
     cpu: cpuCompare(served.cpu, "proxy", "straight", "time"),
     goal: { better: "lower", limit: 1.1 },
   });
@@ -344,8 +343,7 @@ async function reccHits({ root, sockets, dirs, results, pids }) {
     figure: "recc cache hit, end to end `bst-cas-run -- recc …`, embedded (includes row 1's fixed cost)",
     value: seconds(e.e2eEmb.median),
     anchor: `straight to casd ${seconds(e.straight.median)}`,
-    ratio: e.e2eEmb.median / e.straight.median,
-    spread: summarize(pairedRatios(endToEnd.times.e2eEmb.time, endToEnd.times.straight.time)),
+    ...pairedComparison(endToEnd.times.e2eEmb.time, endToEnd.times.straight.time),
     goal: { better: "lower", limit: 1.0 },
   });
   row(results, {
@@ -353,8 +351,7 @@ async function reccHits({ root, sockets, dirs, results, pids }) {
     figure: "recc cache hit, end to end `bst-cas-run --remote unix:casd.sock -- recc …` (includes row 1's fixed cost)",
     value: seconds(e.e2eProxy.median),
     anchor: `straight to casd ${seconds(e.straight.median)}`,
-    ratio: e.e2eProxy.median / e.straight.median,
-    spread: summarize(pairedRatios(endToEnd.times.e2eProxy.time, endToEnd.times.straight.time)),
+    ...pairedComparison(endToEnd.times.e2eProxy.time, endToEnd.times.straight.time),
     goal: { better: "lower", limit: 1.1 },
   });
 }
@@ -412,9 +409,8 @@ async function transfers({ root, sockets, dirs, results, pids }) {
       figure: `${size(bytes)} ${name}, embedded store`,
       value: tput("emb", name),
       anchor: `straight to casd ${tput("straight", name)}`,
-      ratio: median("straight", name) / median("emb", name),
       ratioNote: "throughput ratio",
-      spread: summarize(pairedRatios(samples.straight[name], samples.emb[name])),
+      ...pairedComparison(samples.straight[name], samples.emb[name]),
       cpu: cpuCompare(measured.cpu, "emb", "straight", name),
       goal: { better: "higher", limit: 1.0 },
     });
@@ -423,9 +419,8 @@ async function transfers({ root, sockets, dirs, results, pids }) {
       figure: `${size(bytes)} ${name}, proxied to casd`,
       value: tput("proxy", name),
       anchor: `straight to casd ${tput("straight", name)}`,
-      ratio: median("straight", name) / median("proxy", name),
       ratioNote: "throughput ratio",
-      spread: summarize(pairedRatios(samples.straight[name], samples.proxy[name])),
+      ...pairedComparison(samples.straight[name], samples.proxy[name]),
       cpu: cpuCompare(measured.cpu, "proxy", "straight", name),
       goal: { better: "higher", limit: 0.85 },
     });
@@ -434,9 +429,8 @@ async function transfers({ root, sockets, dirs, results, pids }) {
       figure: `${size(bytes)} ${name}, proxied to casd, against a byte relay`,
       value: tput("proxy", name),
       anchor: `socat relay to casd ${tput("relay", name)}`,
-      ratio: median("relay", name) / median("proxy", name),
       ratioNote: "throughput ratio",
-      spread: summarize(pairedRatios(samples.relay[name], samples.proxy[name])),
+      ...pairedComparison(samples.relay[name], samples.proxy[name]),
       cpu: cpuCompare(measured.cpu, "proxy", "relay", name),
       goal: { better: "higher", limit: 0.9 },
     });
@@ -446,9 +440,8 @@ async function transfers({ root, sockets, dirs, results, pids }) {
       figure: `${size(bytes)} ${name}, proxied to casd, against a plain Node byte relay`,
       value: tput("proxy", name),
       anchor: `Node relay to casd ${tput("nodeRelay", name)} (${ratio(median("relay", name) / median("nodeRelay", name))} socat's ${tput("relay", name)})`,
-      ratio: median("nodeRelay", name) / median("proxy", name),
       ratioNote: "throughput ratio",
-      spread: summarize(pairedRatios(samples.nodeRelay[name], samples.proxy[name])),
+      ...pairedComparison(samples.nodeRelay[name], samples.proxy[name]),
       cpu: cpuCompare(measured.cpu, "proxy", "nodeRelay", name),
       reference: true,
     });
@@ -503,8 +496,7 @@ async function smallBlobs({ root, sockets, dirs, results, pids }) {
       figure: `${count} blobs of ${size(scale.treeFileBytes)} uploaded, ${label}`,
       value: seconds(median(id, "fresh")),
       anchor: `straight to casd ${seconds(median("straight", "fresh"))}`,
-      ratio: median(id, "fresh") / median("straight", "fresh"),
-      spread: summarize(pairedRatios(samples[id].fresh, samples.straight.fresh)),
+      ...pairedComparison(samples[id].fresh, samples.straight.fresh),
       cpu: cpuCompare(measured.cpu, id, "straight", "fresh"),
       goal: { better: "lower", limit },
     });
@@ -513,8 +505,7 @@ async function smallBlobs({ root, sockets, dirs, results, pids }) {
       figure: `${count} blobs re-uploaded (all present), ${label}`,
       value: seconds(median(id, "present")),
       anchor: `straight to casd ${seconds(median("straight", "present"))}`,
-      ratio: median(id, "present") / median("straight", "present"),
-      spread: summarize(pairedRatios(samples[id].present, samples.straight.present)),
+      ...pairedComparison(samples[id].present, samples.straight.present),
       cpu: cpuCompare(measured.cpu, id, "straight", "present"),
     });
   }

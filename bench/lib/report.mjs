@@ -52,9 +52,11 @@ export function renderReport(results, notes) {
 
   out.push("## Summary", "");
   out.push(
-    "Ratios are of medians: times for latencies (lower is better), throughputs for transfers (higher is better). " +
-      "The spread column gives the interquartile range, then min–max, of the same ratio taken round by round " +
-      "(each round runs every compared command once, back to back). The last column sets the CPU time the servers " +
+    "Each round runs every compared command once, back to back, and gives one ratio: of times for latencies " +
+      "(lower is better), of throughputs for transfers (higher is better). The ratio column is the median of those " +
+      "per-round ratios, so that each compares runs made under the same load (the figures beside it are each " +
+      "command's own median, and their quotient can differ when the machine's speed changed during the runs); the " +
+      "spread column gives their interquartile range, then min–max. The last column sets the CPU time the servers " +
       "used per run (bst-cas-run's, and casd's behind it) against the anchor's servers', from the same runs: on this " +
       "shared two-core machine that ratio moves much less with the load than wall time does.",
     "",

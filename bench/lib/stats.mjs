@@ -29,3 +29,14 @@ export function pairedRatios(a, b) {
   for (let index = 0; index < n; index++) ratios.push(a[index] / b[index]);
   return ratios;
 }
+
+/**
+ * How samples `a` compare with samples `b` taken in the same rounds: the median of the per-round
+ * ratios a[i]/b[i], and their spread. A round runs the compared commands back to back, so each of
+ * its ratios sets runs made under the same load side by side; when the machine speeds up or slows
+ * down between rounds, a ratio of the two medians can set a fast round's run beside a slow one's.
+ */
+export function pairedComparison(a, b) {
+  const spread = summarize(pairedRatios(a, b));
+  return { ratio: spread.median, spread };
+}
