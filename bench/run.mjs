@@ -18,7 +18,7 @@ import { chooseScale } from "./lib/config.mjs";
 import { sha256File, writeRandomFile, writeRandomTree } from "./lib/data.mjs";
 import { describeMachine, loadNow } from "./lib/machine.mjs";
 import { ratio, seconds, size, throughput } from "./lib/format.mjs";
-import { memoryOf, Services, timed, withCpu } from "./lib/procs.mjs";
+import { cleanEnv, memoryOf, Services, timed, withCpu } from "./lib/procs.mjs";
 import { renderReport } from "./lib/report.mjs";
 import { pairedComparison, summarize } from "./lib/stats.mjs";
 
@@ -236,21 +236,32 @@ function cpuCompare(cpu, id, anchor, name) {
   return { ratio: total(runs) / total(base), text: `${describe(runs)} vs ${describe(base)}` };
 }
 
-// Row 1: the fixed cost of a run, against bare bwrap and node's own start.
+// Row 1: the fixed cost of a run, against bare bwrap and node's own start; and the same with
+// NODE_EXTRA_CA_CERTS unset, which makes Node read and parse that file at every start.
 async function fixedCost({ dirs, results }) {
   const bwrapArgs = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all", "--die-with-parent", "--new-session", "true"];
+  const { NODE_EXTRA_CA_CERTS: extraCaCerts, ...withoutExtraCa } = cleanEnv();
+  const tool = (env) => async () => ({ time: (await timed(process.execPath, [BIN, "--cache-dir", dirs.fixedStore, "--", "true"], { cwd: dirs.fixed, env })).seconds });
+  const node = (env) => async () => ({ time: (await timed(process.execPath, ["-e", "0"], { env })).seconds });
   const cases = [
-    { id: "tool", run: async () => ({ time: (await timed(process.execPath, [BIN, "--cache-dir", dirs.fixedStore, "--", "true"], { cwd: dirs.fixed })).seconds }) },
+    { id: "tool", run: tool(undefined) },
     { id: "bwrap", run: async () => ({ time: (await timed("bwrap", bwrapArgs)).seconds }) },
-    { id: "node", run: async () => ({ time: (await timed(process.execPath, ["-e", "0"])).seconds }) },
+    { id: "node", run: node(undefined) },
+    { id: "toolNoExtraCa", run: tool(withoutExtraCa) },
+    { id: "nodeNoExtraCa", run: node(withoutExtraCa) },
   ];
   const measured = await interleave("fixed cost", cases, scale.fixedRuns, 2);
   results.raw.fixed = measured;
   const samples = measured.times;
-  const [tool, bwrap, node] = ["tool", "bwrap", "node"].map((id) => summarize(samples[id].time));
-  const overhead = tool.median - bwrap.median;
-  // Each round's overhead over its own bwrap run, against its own `node -e 0`.
-  const perRound = summarize(samples.tool.time.map((value, index) => (value - samples.bwrap.time[index]) / samples.node.time[index]));
+  const bwrap = summarize(samples.bwrap.time);
+  /** The median run of `toolId` and `nodeId`, and each round's overhead over its own bwrap run against its own `node -e 0`. */
+  const overheadOf = (toolId, nodeId) => ({
+    tool: summarize(samples[toolId].time),
+    node: summarize(samples[nodeId].time),
+    perRound: summarize(samples[toolId].time.map((value, index) => (value - samples.bwrap.time[index]) / samples[nodeId].time[index])),
+  });
+  const asSet = overheadOf("tool", "node");
+  const unset = overheadOf("toolNoExtraCa", "nodeNoExtraCa");
   results.sections.push({
     id: "fixed",
     title: "Fixed cost of a run",
@@ -258,20 +269,34 @@ async function fixedCost({ dirs, results }) {
       `bst-cas-run --cache-dir STORE -- true (host root, from a scratch directory; embedded store)`,
       `bwrap ${bwrapArgs.join(" ")}`,
       `node -e 0`,
+      "the two node commands again with NODE_EXTRA_CA_CERTS removed from their environment",
     ],
-    lines: detailLines(measured, { tool: "`bst-cas-run -- true`", bwrap: "bare `bwrap ... true`", node: "`node -e 0`" }),
-    extra: [`overhead over bare bwrap: ${(overhead * 1000).toFixed(1)} ms (median of bst-cas-run minus median of bwrap)`],
+    lines: detailLines(measured, {
+      tool: "`bst-cas-run -- true`",
+      bwrap: "bare `bwrap ... true`",
+      node: "`node -e 0`",
+      toolNoExtraCa: "`bst-cas-run -- true`, NODE_EXTRA_CA_CERTS unset",
+      nodeNoExtraCa: "`node -e 0`, NODE_EXTRA_CA_CERTS unset",
+    }),
+    extra: [
+      `overhead over bare bwrap: ${seconds(asSet.tool.median - bwrap.median)} (median of bst-cas-run minus median of bwrap)`,
+      `NODE_EXTRA_CA_CERTS in this run's environment: ${extraCaCerts === undefined ? "not set (both pairs measure the same)" : `set (${extraCaCerts})`}`,
+    ],
   });
-  row(results, {
-    id: "fixed-cost",
-    figure: "fixed cost of `bst-cas-run -- true`",
-    value: `${seconds(tool.median)} (overhead over bwrap ${seconds(overhead)})`,
-    anchor: `bare bwrap ${seconds(bwrap.median)}; \`node -e 0\` ${seconds(node.median)}`,
-    ratio: perRound.median,
-    ratioNote: "overhead ÷ node",
-    spread: perRound,
-    goal: { better: "lower", limit: 1.3 },
-  });
+  const fixedRow = (id, figure, { tool: toolRuns, node: nodeRuns, perRound }, extra) =>
+    row(results, {
+      id,
+      figure,
+      value: `${seconds(toolRuns.median)} (overhead over bwrap ${seconds(toolRuns.median - bwrap.median)})`,
+      anchor: `bare bwrap ${seconds(bwrap.median)}; \`node -e 0\` ${seconds(nodeRuns.median)}`,
+      ratio: perRound.median,
+      ratioNote: "overhead ÷ node",
+      spread: perRound,
+      ...extra,
+    });
+  fixedRow("fixed-cost", "fixed cost of `bst-cas-run -- true`", asSet, { goal: { better: "lower", limit: 1.3 } });
+  // Node reads NODE_EXTRA_CA_CERTS before any script runs, so the variable weighs on both sides of row 1.
+  fixedRow("fixed-cost-no-extra-ca", "fixed cost of `bst-cas-run -- true`, NODE_EXTRA_CA_CERTS unset for both node commands", unset, { reference: true });
 }
 
 // Rows 2-3: a recc cache hit through the socket (embedded, proxied) against casd straight.

@@ -28,6 +28,7 @@ const EXPECTED_ROWS: ReadonlyArray<readonly [RegExp, boolean]> = [
   [/^[0-9]+ blobs re-uploaded \(all present\), proxied to casd$/, false],
   [/^server peak RSS streaming a [0-9.]+ [KM]iB blob, embedded$/, true],
   [/^server peak RSS streaming a [0-9.]+ [KM]iB blob, proxied to casd$/, false],
+  [/^fixed cost of `bst-cas-run -- true`, NODE_EXTRA_CA_CERTS unset for both node commands$/, false],
   [/^[0-9.]+ [KM]iB upload, proxied to casd, against a plain Node byte relay$/, false],
   [/^[0-9.]+ [KM]iB download, proxied to casd, against a plain Node byte relay$/, false],
 ];
